@@ -1,0 +1,1 @@
+"""The catalog: source adapters, the store vocabulary and the SQL source of truth."""

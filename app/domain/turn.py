@@ -1,0 +1,170 @@
+"""What one shopping turn extracts, remembers, retrieves and records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from app.domain.catalog import Product
+
+
+class Intent(StrEnum):
+    search = "search"
+    refine = "refine"
+    compare = "compare"
+    product_question = "product_question"
+    add_to_cart = "add_to_cart"
+    checkout = "checkout"
+    smalltalk = "smalltalk"
+    out_of_scope = "out_of_scope"
+
+
+#: Intents whose text is a product search that the guard, retrieval and ranker act on.
+SEARCH_INTENTS = frozenset({Intent.search, Intent.refine, Intent.compare, Intent.product_question})
+
+
+class Filters(BaseModel):
+    """Structured constraints, each pushed into the vector query as a payload filter."""
+
+    category: str | None = Field(default=None, description="Store product type, e.g. 'jackets'.")
+    gender: str | None = Field(default=None, description="'women' or 'men'.")
+    color: str | None = Field(default=None, description="One catalog colour, lower case.")
+    size: str | None = Field(default=None, description="One catalog size, e.g. 'M' or '32'.")
+    material: str | None = Field(default=None, description="One catalog material, lower case.")
+    brand: str | None = None
+    price_min: float | None = Field(default=None, ge=0)
+    price_max: float | None = Field(default=None, ge=0)
+
+    def is_empty(self) -> bool:
+        return all(v is None for v in self.model_dump().values())
+
+
+class ShoppingTurn(BaseModel):
+    """The shopper's need in this message, as the extract stage understood it."""
+
+    intent: Intent = Field(description="What the shopper wants to do with this message.")
+    query: str = Field(default="", description="Free-text description of the wanted product, if any.")
+    filters: Filters = Field(default_factory=Filters)
+    replace_filters: bool = Field(
+        default=False, description="True when the shopper starts a new search rather than narrowing."
+    )
+    cleared: list[str] = Field(default_factory=list, description="Filter names the shopper dropped.")
+    referenced: list[int] = Field(
+        default_factory=list, description="1-based positions in the last results ('the second one')."
+    )
+    backend: str = "rules"
+
+
+class CartLine(BaseModel):
+    product_id: str
+    name: str
+    sku: str
+    size: str | None = None
+    color: str | None = None
+    quantity: int = Field(default=1, ge=1, le=99)
+    unit_price: float
+
+
+class ConversationState(BaseModel):
+    """Everything a conversation carries between turns; lives in Redis, never in a worker."""
+
+    conversation_id: str
+    query: str = ""
+    filters: Filters = Field(default_factory=Filters)
+    last_results: list[str] = Field(default_factory=list, description="Product ids shown last, in order.")
+    viewed: list[str] = Field(default_factory=list)
+    cart: list[CartLine] = Field(default_factory=list)
+    turns: int = 0
+
+
+class Candidate(BaseModel):
+    """A retrieved product with the scores each stage gave it."""
+
+    product_id: str
+    dense_score: float | None = None
+    sparse_score: float | None = None
+    fused_score: float | None = None
+    retrieval_rank: int
+    rank_score: float | None = None
+    features: dict[str, float] = Field(default_factory=dict)
+
+
+class GuardDecision(BaseModel):
+    abstain: bool
+    score: float | None = Field(default=None, description="Higher means denser (more in scope).")
+    threshold: float | None = None
+    method: str
+    version: str
+    reason: str = ""
+    nearest: list[str] = Field(default_factory=list, description="Nearest product ids, for the reply.")
+
+
+class Reply(BaseModel):
+    text: str
+    product_ids: list[str] = Field(default_factory=list)
+    backend: str = "rules"
+
+
+class StageTiming(BaseModel):
+    stage: str
+    ms: float
+
+
+class TurnRecord(BaseModel):
+    """One row of the turn log: enough to replay, review and evaluate the turn."""
+
+    turn_id: str
+    conversation_id: str
+    turn_index: int
+    created_at: datetime
+    message: str
+    extraction: ShoppingTurn
+    state_before: dict[str, Any]
+    state_after: dict[str, Any]
+    guard: GuardDecision | None
+    candidates: list[Candidate]
+    shown: list[str]
+    reply: str
+    abstained: bool
+    latency_ms: dict[str, float]
+    versions: dict[str, str]
+    fallbacks: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    usage: dict[str, Any] = Field(default_factory=dict)
+
+
+class ShownProduct(BaseModel):
+    """A product card as the API returns it."""
+
+    id: str
+    name: str
+    price: float
+    currency: str
+    category: str | None
+    gender: str | None
+    brand: str | None
+    colors: list[str]
+    sizes: list[str]
+    rating: float | None
+    review_count: int
+    description: str
+
+    @classmethod
+    def of(cls, p: Product) -> ShownProduct:
+        return cls(
+            id=p.id,
+            name=p.name,
+            price=p.price,
+            currency=p.currency,
+            category=p.category,
+            gender=p.gender,
+            brand=p.brand,
+            colors=p.colors,
+            sizes=p.sizes,
+            rating=p.rating,
+            review_count=p.review_count,
+            description=p.description[:240],
+        )

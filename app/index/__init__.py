@@ -1,0 +1,1 @@
+"""The sentence encoder and the vector index behind one small interface."""

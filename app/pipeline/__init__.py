@@ -1,0 +1,1 @@
+"""The turn pipeline: extract, remember, guard, retrieve, rank, respond, log."""

@@ -1,0 +1,76 @@
+"""Tables. The catalog's source of truth and the turn log live in one SQL database.
+
+JSON documents hold the pydantic models whole (a ``Product``, a ``TurnRecord``); the columns beside
+them are the ones we filter or join on. SQLAlchemy's ``JSON`` type is JSONB-compatible on PostgreSQL
+and TEXT on SQLite, so one schema serves both.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("source", String(32), nullable=False, index=True),
+    Column("sku", String(128), nullable=False),
+    Column("name", String(512), nullable=False),
+    Column("category", String(64), index=True),
+    Column("gender", String(16)),
+    Column("price", Float, nullable=False),
+    Column("doc", JSON, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+)
+
+product_links = Table(
+    "product_links",
+    metadata,
+    Column("product_id", String(128), primary_key=True),
+    Column("linked_id", String(128), primary_key=True),
+    Column("kind", String(32), primary_key=True),  # related | upsell | crosssell | copurchase
+    Column("weight", Float, nullable=False, default=1.0),
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("turn_id", String(64), primary_key=True),
+    Column("conversation_id", String(64), nullable=False),
+    Column("turn_index", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("message", Text, nullable=False),
+    Column("intent", String(32), nullable=False),
+    Column("abstained", Boolean, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("record", JSON, nullable=False),
+    UniqueConstraint("conversation_id", "turn_index", name="uq_turn_position"),
+    Index("ix_turns_conversation", "conversation_id", "turn_index"),
+)
+
+turn_events = Table(
+    "turn_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("turn_id", String(64), nullable=False, index=True),
+    Column("conversation_id", String(64), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(32), nullable=False),  # impression | click | add_to_cart | checkout | feedback
+    Column("product_id", String(128)),
+    Column("data", JSON, nullable=False, default=dict),
+)
