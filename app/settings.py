@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     )
     qdrant_api_key: str | None = None
     collection: str = "products"
+    qdrant_shard_number: int = Field(default=1, ge=1, description="Shards of the collection on a server.")
+    qdrant_replication_factor: int = Field(default=1, ge=1)
+    qdrant_write_consistency_factor: int = Field(default=1, ge=1)
 
     # --- catalog --------------------------------------------------------------------------------
     sources: list[str] = Field(
@@ -70,6 +73,7 @@ class Settings(BaseSettings):
 
     # --- service --------------------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
+    ui_host: str = "127.0.0.1"
     api_port: int = 8000
     api_workers: int = Field(default=1, ge=1)
     ui_port: int = 8501

@@ -74,3 +74,16 @@ turn_events = Table(
     Column("product_id", String(128)),
     Column("data", JSON, nullable=False, default=dict),
 )
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("order_id", String(64), primary_key=True),
+    Column("conversation_id", String(64), nullable=False, index=True),
+    # The client's Idempotency-Key (or the chat turn id): a retried checkout finds the same order.
+    Column("idempotency_key", String(128), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("total", Float, nullable=False),
+    Column("currency", String(8), nullable=False),
+    Column("lines", JSON, nullable=False),
+)

@@ -1,0 +1,68 @@
+"""Conversation transcripts and checkout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, Header, HTTPException, Path, status
+
+from app.api.deps import ServicesDep
+from app.api.schemas import CONVERSATION_ID, ErrorBody, Transcript, TranscriptTurn
+from app.domain.order import Order
+
+router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
+
+ConversationId = Annotated[str, Path(pattern=CONVERSATION_ID)]
+
+
+@router.get("/{conversation_id}", response_model=Transcript, responses={404: {"model": ErrorBody}})
+async def get_conversation(conversation_id: ConversationId, services: ServicesDep) -> Transcript:
+    """The conversation's turns in order, its cart and its orders."""
+    state = await services.state.get(conversation_id)
+    records = await to_thread.run_sync(services.logger.transcript, conversation_id)
+    if state is None and not records:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown conversation '{conversation_id}'")
+    orders = await to_thread.run_sync(services.orders.for_conversation, conversation_id)
+    return Transcript(
+        conversation_id=conversation_id,
+        turns=[
+            TranscriptTurn(
+                turn_id=r.turn_id,
+                turn_index=r.turn_index,
+                created_at=r.created_at,
+                message=r.message,
+                reply=r.reply,
+                intent=r.extraction.intent.value,
+                abstained=r.abstained,
+                product_ids=r.shown,
+            )
+            for r in records
+        ],
+        cart=state.cart if state else [],
+        orders=orders,
+    )
+
+
+@router.post(
+    "/{conversation_id}/checkout",
+    response_model=Order,
+    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody, "description": "Cart is empty"}},
+)
+async def checkout(
+    conversation_id: ConversationId,
+    services: ServicesDep,
+    idempotency_key: Annotated[str, Header(min_length=8, max_length=128)],
+) -> Order:
+    """Place the cart as an order. The same ``Idempotency-Key`` always returns the same order, so a
+    double click or a retried request never buys twice."""
+    async with services.state.lock(conversation_id):
+        state = await services.state.get(conversation_id)
+        if state is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown conversation '{conversation_id}'")
+        order = await to_thread.run_sync(services.orders.place, state, idempotency_key)
+        if order is None:
+            raise HTTPException(status.HTTP_409_CONFLICT, "the cart is empty")
+        if state.cart and order.lines == state.cart:
+            await services.state.put(state.model_copy(update={"cart": []}))
+        return order

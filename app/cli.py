@@ -1,0 +1,127 @@
+"""``ctp``: one command-line entry point, a subcommand per job.
+
+    ctp build    ingest the catalog into SQL and build the vector index (idempotent)
+    ctp serve    run the API (uvicorn, N workers)
+    ctp ui       run the Streamlit shopper UI against the API
+    ctp demo     build, then run API + UI together until Ctrl+C
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+from app.settings import Settings
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+
+@cli.command()
+def build(force: Annotated[bool, typer.Option(help="Rebuild the index even if unchanged.")] = False) -> None:
+    """Ingest the configured catalog sources into the database and build the vector index."""
+    from app.bootstrap import build_catalog
+
+    settings = Settings()
+    typer.echo(f"data: {settings.data_dir}\ndatabase: {settings.resolved_database_url}")
+    typer.echo(f"index: {settings.qdrant_url or settings.edge_path}")
+    report = build_catalog(settings, force=force, progress=True)
+    typer.echo(
+        f"catalog: {report.products} products ({report.inserted} new, {report.updated} changed, "
+        f"{report.unchanged} unchanged), {report.links} links, version {report.catalog_version[:12]}"
+    )
+    state = "unchanged, skipped" if report.index_skipped else "built"
+    typer.echo(f"index: {state}, version {report.index_version}; {report.seconds:.1f} s")
+
+
+@cli.command()
+def serve(
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default CTP_API_WORKERS).")] = None,
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Run the API."""
+    import uvicorn
+
+    settings = Settings()
+    n = workers or settings.api_workers
+    if n > 1 and not settings.redis_url:
+        raise typer.BadParameter("more than one worker needs CTP_REDIS_URL (shared conversation state)")
+    os.environ["CTP_API_WORKERS"] = str(n)
+    uvicorn.run(
+        "app.api.main:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        workers=n,
+        log_level="info",
+        timeout_graceful_shutdown=20,
+    )
+
+
+def _ui_command(settings: Settings, port: int | None = None) -> list[str]:
+    script = Path(__file__).resolve().parent.parent / "ui" / "chat.py"
+    return [
+        sys.executable, "-m", "streamlit", "run", str(script),
+        "--server.port", str(port or settings.ui_port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--server.address", settings.ui_host,
+    ]  # fmt: skip
+
+
+@cli.command()
+def ui(port: Annotated[int | None, typer.Option()] = None) -> None:
+    """Run the Streamlit UI (it talks to the API at CTP_API_BASE_URL)."""
+    settings = Settings()
+    os.execv(sys.executable, _ui_command(settings, port))
+
+
+@cli.command()
+def demo() -> None:
+    """Build the catalog and index, then run the API and the UI until Ctrl+C."""
+    settings = Settings()
+    build()
+    api = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"])
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{settings.api_base_url}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if api.poll() is not None:
+            raise typer.Exit(api.returncode or 1)
+        time.sleep(0.5)
+    ui_proc = subprocess.Popen(_ui_command(settings))
+    typer.echo(
+        f"\nAPI  {settings.api_base_url}/docs\nUI   http://{settings.api_host}:{settings.ui_port}\n"
+        "Ctrl+C stops both."
+    )
+    try:
+        while api.poll() is None and ui_proc.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for proc in (ui_proc, api):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in (ui_proc, api):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

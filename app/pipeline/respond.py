@@ -1,0 +1,162 @@
+"""Respond stage: a reply built only from evidence — the ranked products and the cart.
+
+``RulesResponder`` is the deterministic backend and the fallback of every other one: each name,
+price, colour and size it writes is read from a ``Product`` in the context, so it cannot
+hallucinate. The LLM responder implements the same interface and is validated against the same
+context.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from app.domain.catalog import Product
+from app.domain.order import Order
+from app.domain.turn import ConversationState, GuardDecision, Intent, Reply, ShoppingTurn
+from app.pipeline.cart import CartOutcome, cart_total
+
+
+class ResponseContext(BaseModel):
+    turn: ShoppingTurn
+    state: ConversationState
+    products: list[Product] = Field(default_factory=list, description="Ranked products to present.")
+    guard: GuardDecision | None = None
+    nearest: list[Product] = Field(default_factory=list, description="What we carry nearest, on abstain.")
+    cart: CartOutcome | None = None
+    order: Order | None = None
+    currency: str = "USD"
+
+
+class Responder(Protocol):
+    name: str
+
+    async def respond(self, ctx: ResponseContext) -> Reply: ...
+
+
+def money(amount: float, currency: str = "USD") -> str:
+    return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}"
+
+
+def describe_filters(ctx: ResponseContext) -> str:
+    f = ctx.state.filters
+    bits = [
+        f.gender and f"{f.gender}'s",
+        f.color,
+        f.material,
+        f.category or "products",
+        f.brand and f"by {f.brand}",
+        f.size and f"in size {f.size}",
+        f.price_min is not None and f"from {money(f.price_min)}",
+        f.price_max is not None and f"under {money(f.price_max)}",
+    ]
+    return " ".join(b for b in bits if b)
+
+
+def product_line(i: int, p: Product, currency: str) -> str:
+    extras = []
+    if p.colors:
+        extras.append(", ".join(p.colors[:5]))
+    if p.sizes:
+        extras.append(f"sizes {p.sizes[0]}–{p.sizes[-1]}" if len(p.sizes) > 2 else "sizes " + "/".join(p.sizes))
+    rating = f", rated {p.rating:.1f}/5 ({p.review_count} reviews)" if p.rating is not None else ""
+    detail = f" ({'; '.join(extras)})" if extras else ""
+    return f"{i}. {p.name} — {money(p.price, currency)}{detail}{rating}"
+
+
+class RulesResponder:
+    name = "rules"
+
+    async def respond(self, ctx: ResponseContext) -> Reply:
+        return self.compose(ctx)
+
+    def compose(self, ctx: ResponseContext) -> Reply:
+        intent = ctx.turn.intent
+        if ctx.guard is not None and ctx.guard.abstain:
+            return self._abstain(ctx)
+        if intent is Intent.smalltalk:
+            return Reply(
+                text=(
+                    "Hi! I'm the store's shopping assistant. Tell me what you're looking for — "
+                    "for example \"women's jackets under $60\" or \"a black hoodie in M\" — and I'll "
+                    "find it in our catalog."
+                )
+            )
+        if intent is Intent.add_to_cart:
+            return self._cart(ctx)
+        if intent is Intent.checkout:
+            return self._checkout(ctx)
+        if intent in (Intent.compare, Intent.product_question) and ctx.products:
+            return self._details(ctx)
+        return self._results(ctx)
+
+    def _abstain(self, ctx: ResponseContext) -> Reply:
+        text = "Sorry — that's not something we carry."
+        kinds = sorted({p.category for p in ctx.nearest if p.category})[:3]
+        if kinds and ctx.turn.intent is not Intent.out_of_scope:
+            text += f" The closest things in our store are {', '.join(kinds)}."
+        text += " I can help you find clothing, shoes, bags, watches and fitness gear — what would you like?"
+        return Reply(text=text)
+
+    def _results(self, ctx: ResponseContext) -> Reply:
+        wanted = describe_filters(ctx)
+        if not ctx.products:
+            return Reply(
+                text=(
+                    f"I couldn't find any {wanted} in our catalog. "
+                    "Would you like me to drop one of the conditions (colour, size or price)?"
+                )
+            )
+        lines = [product_line(i, p, ctx.currency) for i, p in enumerate(ctx.products, 1)]
+        head = f"Here are {len(lines)} {wanted} you might like:"
+        tail = "Say \"add the first one in M\" to add one to your cart, or tell me how to narrow it down."
+        return Reply(text="\n".join([head, *lines, tail]), product_ids=[p.id for p in ctx.products])
+
+    def _details(self, ctx: ResponseContext) -> Reply:
+        parts = []
+        for p in ctx.products:
+            facts = [f"{p.name}: {money(p.price, ctx.currency)}"]
+            if p.colors:
+                facts.append("colours " + ", ".join(p.colors))
+            if p.sizes:
+                facts.append("sizes " + ", ".join(p.sizes))
+            if p.materials:
+                facts.append("made of " + ", ".join(p.materials))
+            if p.rating is not None:
+                facts.append(f"rated {p.rating:.1f}/5 from {p.review_count} reviews")
+            parts.append("; ".join(facts) + ".")
+        if ctx.turn.intent is Intent.compare and len(ctx.products) >= 2:
+            cheapest = min(ctx.products, key=lambda p: p.price)
+            parts.append(f"The {cheapest.name} is the less expensive option.")
+        return Reply(text="\n".join(parts), product_ids=[p.id for p in ctx.products])
+
+    def _cart(self, ctx: ResponseContext) -> Reply:
+        outcome = ctx.cart
+        if outcome is None or outcome.added is None:
+            question = outcome.question if outcome else "Which product would you like to add?"
+            ids = [outcome.product.id] if outcome and outcome.product else []
+            return Reply(text=question or "Which product would you like to add?", product_ids=ids)
+        line = outcome.added
+        options = ", ".join(x for x in (line.size and f"size {line.size}", line.color) if x)
+        options = f" ({options})" if options else ""
+        total = cart_total(ctx.state)
+        return Reply(
+            text=(
+                f"Added {line.name}{options} at {money(line.unit_price, ctx.currency)} to your cart. "
+                f"Your cart: {len(ctx.state.cart)} item(s), {money(total, ctx.currency)}. "
+                "Say \"checkout\" when you're ready."
+            ),
+            product_ids=[line.product_id],
+        )
+
+    def _checkout(self, ctx: ResponseContext) -> Reply:
+        order = ctx.order
+        if order is None:
+            return Reply(text="Your cart is empty — find something you like first and I'll add it.")
+        return Reply(
+            text=(
+                f"Order {order.order_id} is placed: {sum(x.quantity for x in order.lines)} item(s), "
+                f"{money(order.total, order.currency)}. Thank you for shopping with us!"
+            )
+        )

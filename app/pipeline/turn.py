@@ -1,0 +1,192 @@
+"""One shopping turn, as a short function over named stages.
+
+    extract → remember → guard → retrieve → rank → respond → log
+
+Each stage is a typed, replaceable component held by ``TurnPipeline``; the API builds one pipeline
+per worker in its lifespan and calls ``run``. Nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+import numpy as np
+from anyio import to_thread
+from pydantic import BaseModel
+
+from app.catalog.snapshot import CatalogSnapshot
+from app.domain.catalog import Product
+from app.domain.order import Order
+from app.domain.turn import (
+    SEARCH_INTENTS,
+    Candidate,
+    ConversationState,
+    GuardDecision,
+    Intent,
+    ShoppingTurn,
+    TurnRecord,
+)
+from app.pipeline.cart import CartOutcome, add_to_cart, resolve_references
+from app.pipeline.extract.base import Extractor
+from app.pipeline.guard import Guard
+from app.pipeline.log import TurnLogger
+from app.pipeline.orders import OrderService
+from app.pipeline.rank import Ranker
+from app.pipeline.remember import StateStore
+from app.pipeline.respond import Responder, ResponseContext
+from app.pipeline.retrieve import Retriever
+from app.pipeline.state_merge import merge
+from app.pipeline.timing import StageTimer
+
+
+class QueryEncoder(Protocol):
+    version: str
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
+class UnknownConversation(LookupError):
+    pass
+
+
+class TurnResult(BaseModel):
+    record: TurnRecord
+    products: list[Product]
+    state: ConversationState
+    order: Order | None = None
+
+
+def search_text(state: ConversationState) -> str:
+    """The text retrieval and the guard see: the remembered query plus any filter words it lacks,
+    so "in black" after "hoodies" searches for black hoodies, not for "in black"."""
+    words = [state.query.strip()]
+    f = state.filters
+    for extra in (f.gender and f"{f.gender}'s", f.color, f.material, f.category, f.brand):
+        if extra and extra.lower() not in state.query.lower():
+            words.append(extra)
+    return " ".join(w for w in words if w).strip()
+
+
+@dataclass
+class TurnPipeline:
+    extractor: Extractor
+    store: StateStore
+    encoder: QueryEncoder
+    guard: Guard
+    retriever: Retriever
+    ranker: Ranker
+    responder: Responder
+    logger: TurnLogger
+    orders: OrderService
+    catalog: CatalogSnapshot
+    versions: dict[str, str] = field(default_factory=dict)
+    show_limit: int = 5
+    currency: str = "USD"
+
+    async def new_conversation_id(self) -> str:
+        return "c_" + uuid.uuid4().hex
+
+    async def run(self, message: str, conversation_id: str | None = None) -> TurnResult:
+        cid = conversation_id or await self.new_conversation_id()
+        async with self.store.lock(cid):
+            before = await self.store.get(cid)
+            if before is None:
+                if conversation_id is not None:
+                    raise UnknownConversation(conversation_id)
+                before = ConversationState(conversation_id=cid)
+            return await self._run_locked(message, before)
+
+    async def _run_locked(self, message: str, before: ConversationState) -> TurnResult:
+        timer = StageTimer()
+        turn_id = "t_" + uuid.uuid4().hex
+        errors: list[str] = []
+
+        with timer("extract"):
+            turn = await self.extractor.extract(message, before)
+        with timer("remember"):
+            state = merge(before, turn)
+
+        decision: GuardDecision | None = None
+        candidates: list[Candidate] = []
+        ranked: list[Candidate] = []
+        shown: list[Product] = []
+        nearest: list[Product] = []
+        is_search = turn.intent in SEARCH_INTENTS
+        text = search_text(state) if is_search else ""
+        query_vec = None
+        if is_search and text:
+            with timer("embed"):
+                query_vec = await to_thread.run_sync(self.encoder.encode_query, text)
+        with timer("guard"):
+            decision = self.guard.check(turn, query_vec)
+        abstained = bool(decision and decision.abstain)
+
+        if abstained:
+            # An out-of-scope request must not become the conversation's remembered search.
+            state = state.model_copy(update={"query": before.query, "filters": before.filters})
+            nearest = self.catalog.many(decision.nearest if decision else [])
+        elif turn.intent in (Intent.compare, Intent.product_question) and turn.referenced:
+            shown = self.catalog.many(resolve_references(turn, before))
+        elif is_search and query_vec is not None:
+            with timer("retrieve"):
+                candidates = await to_thread.run_sync(
+                    self.retriever.retrieve, query_vec, text, state.filters
+                )
+            with timer("rank"):
+                ranked = self.ranker.rank(candidates, self.catalog, state)
+            shown = self.catalog.many([c.product_id for c in ranked[: self.show_limit]])
+            state = state.model_copy(update={"last_results": [p.id for p in shown]})
+
+        cart: CartOutcome | None = None
+        order: Order | None = None
+        if turn.intent is Intent.add_to_cart:
+            state, cart = add_to_cart(state, turn, self.catalog)
+        elif turn.intent is Intent.checkout:
+            with timer("checkout"):
+                order = await to_thread.run_sync(self.orders.place, state, turn_id)
+            if order is not None:
+                state = state.model_copy(update={"cart": []})
+
+        with timer("respond"):
+            reply = await self.responder.respond(
+                ResponseContext(
+                    turn=turn,
+                    state=state,
+                    products=shown,
+                    guard=decision,
+                    nearest=nearest,
+                    cart=cart,
+                    order=order,
+                    currency=self.currency,
+                )
+            )
+
+        latency = dict(timer.ms)
+        latency["total"] = timer.total()
+        record = TurnRecord(
+            turn_id=turn_id,
+            conversation_id=state.conversation_id,
+            turn_index=before.turns,
+            created_at=datetime.now(UTC),
+            message=message,
+            extraction=turn,
+            state_before=before.model_dump(mode="json"),
+            state_after=state.model_dump(mode="json"),
+            guard=decision,
+            candidates=ranked or candidates,
+            shown=reply.product_ids,
+            reply=reply.text,
+            abstained=abstained,
+            latency_ms=latency,
+            versions={**self.versions, "extractor": turn.backend, "responder": reply.backend},
+            errors=errors,
+        )
+        # Log before the state advances: a turn that cannot be logged did not happen.
+        await to_thread.run_sync(self.logger.write, record)
+        await self.store.put(state)
+        by_id = {p.id: p for p in [*shown, *([cart.product] if cart and cart.product else [])]}
+        products = [by_id[i] for i in reply.product_ids if i in by_id]
+        return TurnResult(record=record, products=products, state=state, order=order)

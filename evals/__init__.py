@@ -1,0 +1,1 @@
+"""Offline evaluations: golden sets, metrics and reports for each pipeline stage."""

@@ -1,0 +1,52 @@
+"""The deterministic reply says only what the evidence says."""
+
+from __future__ import annotations
+
+import re
+
+from app.domain.catalog import Product
+from app.domain.turn import ConversationState, Filters, GuardDecision, Intent, ShoppingTurn
+from app.pipeline.respond import ResponseContext, RulesResponder
+
+JACKET = Product(
+    id="magento:WJ01", source="magento", sku="WJ01", name="Stellar Solar Jacket", category="jackets",
+    gender="women", price=75.0, colors=["blue", "red", "yellow"], sizes=["XS", "S", "M", "L", "XL"],
+    rating=3.8, review_count=4,
+)  # fmt: skip
+TEE = Product(id="kibana:t1", source="kibana", sku="Z1", name="Basic T-shirt", category="tees", price=12.95)
+
+
+def ctx(intent: Intent, products: list[Product], **kw: object) -> ResponseContext:
+    state = ConversationState(conversation_id="c", filters=Filters(category="jackets", gender="women"))
+    return ResponseContext(turn=ShoppingTurn(intent=intent), state=state, products=products, **kw)  # type: ignore[arg-type]
+
+
+def test_search_reply_lists_each_product_with_its_catalog_price() -> None:
+    reply = RulesResponder().compose(ctx(Intent.search, [JACKET, TEE]))
+    assert "1. Stellar Solar Jacket — $75.00 (blue, red, yellow; sizes XS–XL), rated 3.8/5 (4 reviews)" in reply.text
+    assert "2. Basic T-shirt — $12.95" in reply.text
+    assert reply.product_ids == [JACKET.id, TEE.id]
+
+
+def test_every_price_in_the_reply_belongs_to_a_product_in_the_context() -> None:
+    reply = RulesResponder().compose(ctx(Intent.search, [JACKET, TEE]))
+    prices = {float(x.replace(",", "")) for x in re.findall(r"\$([\d,]+\.\d\d)", reply.text)}
+    assert prices == {75.0, 12.95}
+
+
+def test_no_results_says_so_and_offers_to_relax() -> None:
+    reply = RulesResponder().compose(ctx(Intent.search, []))
+    assert reply.text.startswith("I couldn't find any women's jackets in our catalog.")
+    assert reply.product_ids == []
+
+
+def test_abstention_names_what_we_carry_nearest() -> None:
+    guard = GuardDecision(abstain=True, score=0.2, threshold=0.4, method="nn", version="v")
+    reply = RulesResponder().compose(ctx(Intent.search, [], guard=guard, nearest=[JACKET, TEE]))
+    assert reply.text.startswith("Sorry — that's not something we carry. The closest things in our store are jackets, tees.")
+    assert reply.product_ids == []
+
+
+def test_compare_states_the_cheaper_option() -> None:
+    reply = RulesResponder().compose(ctx(Intent.compare, [JACKET, TEE]))
+    assert "The Basic T-shirt is the less expensive option." in reply.text

@@ -1,0 +1,1 @@
+"""Streamlit front end. It talks to the API over HTTP only (``ui.api_client``)."""
