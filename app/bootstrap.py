@@ -14,29 +14,29 @@ from dataclasses import dataclass
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from sqlalchemy import Engine  # noqa: E402
+from sqlalchemy import Engine
 
-from app.catalog.ingest import load_catalog  # noqa: E402
-from app.catalog.snapshot import CatalogSnapshot  # noqa: E402
-from app.catalog.store import CatalogStore  # noqa: E402
-from app.catalog.vocabulary import load_vocabulary  # noqa: E402
-from app.index.base import VectorIndex  # noqa: E402
-from app.index.build import build_index  # noqa: E402
-from app.index.embedder import Encoder  # noqa: E402
-from app.index.factory import open_index  # noqa: E402
-from app.pipeline.extract.base import Extractor  # noqa: E402
-from app.pipeline.extract.rules import RulesExtractor  # noqa: E402
-from app.pipeline.guard import NearestNeighbourGuard  # noqa: E402
-from app.pipeline.log import TurnLogger  # noqa: E402
-from app.pipeline.orders import OrderService  # noqa: E402
-from app.pipeline.rank import HeuristicRanker  # noqa: E402
-from app.pipeline.remember import StateStore, make_state_store  # noqa: E402
-from app.pipeline.respond import RulesResponder  # noqa: E402
-from app.pipeline.retrieve import Retriever  # noqa: E402
-from app.pipeline.turn import TurnPipeline  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from app.storage.db import create_schema, make_engine  # noqa: E402
-from app.versioning import code_version  # noqa: E402
+from app.catalog.ingest import load_catalog
+from app.catalog.snapshot import CatalogSnapshot
+from app.catalog.store import CatalogStore
+from app.catalog.vocabulary import load_vocabulary
+from app.index.base import VectorIndex
+from app.index.build import build_index
+from app.index.embedder import Encoder
+from app.index.factory import open_index
+from app.pipeline.extract.base import Extractor
+from app.pipeline.extract.rules import RulesExtractor
+from app.pipeline.guard import NearestNeighbourGuard
+from app.pipeline.log import TurnLogger
+from app.pipeline.orders import OrderService
+from app.pipeline.rank import HeuristicRanker
+from app.pipeline.remember import StateStore, make_state_store
+from app.pipeline.respond import RulesResponder
+from app.pipeline.retrieve import Retriever
+from app.pipeline.turn import TurnPipeline
+from app.settings import Settings
+from app.storage.db import create_schema, make_engine
+from app.versioning import code_version
 
 log = logging.getLogger(__name__)
 

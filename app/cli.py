@@ -1,9 +1,9 @@
 """``ctp``: one command-line entry point, a subcommand per job.
 
-    ctp build    ingest the catalog into SQL and build the vector index (idempotent)
-    ctp serve    run the API (uvicorn, N workers)
-    ctp ui       run the Streamlit shopper UI against the API
-    ctp demo     build, then run API + UI together until Ctrl+C
+ctp build    ingest the catalog into SQL and build the vector index (idempotent)
+ctp serve    run the API (uvicorn, N workers)
+ctp ui       run the Streamlit shopper UI against the API
+ctp demo     build, then run API + UI together until Ctrl+C
 """
 
 from __future__ import annotations

@@ -14,12 +14,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from app.bootstrap import BuildReport, Services, build_catalog, open_services
+from app.index.embedder import Encoder
+from app.settings import Settings
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 PG_ADMIN_URL = os.environ.get("CTP_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("CTP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-DATA_DIR = Path(os.environ.get("CTP_DATA_DIR", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+DATA_DIR = Path(
+    os.environ.get("CTP_DATA_DIR", Path(__file__).resolve().parents[1].parent / "shared" / "data")
+)
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +70,34 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     return REDIS_URL
+
+
+# --- the real app on the real catalog, built once per session (SQLite + Qdrant Edge + Redis) -------
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    return Encoder(threads=1)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, redis_url: str, encoder: Encoder):
+    var = tmp_path_factory.mktemp("var")
+    settings = Settings(
+        data_dir=data_dir, var_dir=var, redis_url=redis_url, qdrant_url=None, database_url=None
+    )
+    report = build_catalog(settings, encoder=encoder, progress=False)
+    return settings, report
+
+
+@pytest.fixture(scope="session")
+def settings(built: tuple[Settings, BuildReport]) -> Settings:
+    return built[0]
+
+
+@pytest.fixture(scope="session")
+def services(settings: Settings, encoder: Encoder) -> Iterator[Services]:
+    svc = open_services(settings, encoder=encoder)
+    yield svc
+    svc.index.close()
+    svc.engine.dispose()

@@ -39,7 +39,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[LifespanState]:
         own = services is None
-        svc = services or await to_thread.run_sync(open_services, settings)
+        svc: Services = (
+            services if services is not None else await to_thread.run_sync(open_services, settings)
+        )
         if not svc.state.shared and settings.api_workers > 1:
             raise RuntimeError(
                 "the in-process conversation store cannot be shared by several workers: "

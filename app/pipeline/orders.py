@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, RowMapping, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.order import Order
@@ -27,16 +27,7 @@ class OrderService:
     def _by_key(self, key: str) -> Order | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(orders).where(orders.c.idempotency_key == key)).mappings().first()
-        if row is None:
-            return None
-        return Order(
-            order_id=row["order_id"],
-            conversation_id=row["conversation_id"],
-            created_at=row["created_at"],
-            lines=row["lines"],
-            total=row["total"],
-            currency=row["currency"],
-        )
+        return _to_order(row) if row is not None else None
 
     def place(self, state: ConversationState, idempotency_key: str) -> Order | None:
         """The order for this key: the existing one if the key was seen, else a new one from the cart
@@ -72,16 +63,13 @@ class OrderService:
     def for_conversation(self, conversation_id: str) -> list[Order]:
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(orders).where(orders.c.conversation_id == conversation_id).order_by(orders.c.created_at)
+                select(orders)
+                .where(orders.c.conversation_id == conversation_id)
+                .order_by(orders.c.created_at)
             ).mappings()
-            return [
-                Order(
-                    order_id=r["order_id"],
-                    conversation_id=r["conversation_id"],
-                    created_at=r["created_at"],
-                    lines=r["lines"],
-                    total=r["total"],
-                    currency=r["currency"],
-                )
-                for r in rows
-            ]
+            return [_to_order(r) for r in rows]
+
+
+def _to_order(row: RowMapping) -> Order:
+    fields = ("order_id", "conversation_id", "created_at", "lines", "total", "currency")
+    return Order.model_validate({k: row[k] for k in fields})

@@ -59,7 +59,9 @@ def product_line(i: int, p: Product, currency: str) -> str:
     if p.colors:
         extras.append(", ".join(p.colors[:5]))
     if p.sizes:
-        extras.append(f"sizes {p.sizes[0]}–{p.sizes[-1]}" if len(p.sizes) > 2 else "sizes " + "/".join(p.sizes))
+        extras.append(
+            f"sizes {p.sizes[0]}–{p.sizes[-1]}" if len(p.sizes) > 2 else "sizes " + "/".join(p.sizes)
+        )
     rating = f", rated {p.rating:.1f}/5 ({p.review_count} reviews)" if p.rating is not None else ""
     detail = f" ({'; '.join(extras)})" if extras else ""
     return f"{i}. {p.name} — {money(p.price, currency)}{detail}{rating}"
@@ -79,7 +81,7 @@ class RulesResponder:
             return Reply(
                 text=(
                     "Hi! I'm the store's shopping assistant. Tell me what you're looking for — "
-                    "for example \"women's jackets under $60\" or \"a black hoodie in M\" — and I'll "
+                    'for example "women\'s jackets under $60" or "a black hoodie in M" — and I\'ll '
                     "find it in our catalog."
                 )
             )
@@ -110,7 +112,7 @@ class RulesResponder:
             )
         lines = [product_line(i, p, ctx.currency) for i, p in enumerate(ctx.products, 1)]
         head = f"Here are {len(lines)} {wanted} you might like:"
-        tail = "Say \"add the first one in M\" to add one to your cart, or tell me how to narrow it down."
+        tail = 'Say "add the first one in M" to add one to your cart, or tell me how to narrow it down.'
         return Reply(text="\n".join([head, *lines, tail]), product_ids=[p.id for p in ctx.products])
 
     def _details(self, ctx: ResponseContext) -> Reply:
@@ -145,7 +147,7 @@ class RulesResponder:
             text=(
                 f"Added {line.name}{options} at {money(line.unit_price, ctx.currency)} to your cart. "
                 f"Your cart: {len(ctx.state.cart)} item(s), {money(total, ctx.currency)}. "
-                "Say \"checkout\" when you're ready."
+                'Say "checkout" when you\'re ready.'
             ),
             product_ids=[line.product_id],
         )

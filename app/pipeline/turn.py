@@ -26,7 +26,6 @@ from app.domain.turn import (
     ConversationState,
     GuardDecision,
     Intent,
-    ShoppingTurn,
     TurnRecord,
 )
 from app.pipeline.cart import CartOutcome, add_to_cart, resolve_references
@@ -50,6 +49,10 @@ class QueryEncoder(Protocol):
 
 class UnknownConversation(LookupError):
     pass
+
+
+class TurnNotLogged(RuntimeError):
+    """The turn log could not be written, so the turn did not happen (state was not advanced)."""
 
 
 class TurnResult(BaseModel):
@@ -132,9 +135,7 @@ class TurnPipeline:
             shown = self.catalog.many(resolve_references(turn, before))
         elif is_search and query_vec is not None:
             with timer("retrieve"):
-                candidates = await to_thread.run_sync(
-                    self.retriever.retrieve, query_vec, text, state.filters
-                )
+                candidates = await to_thread.run_sync(self.retriever.retrieve, query_vec, text, state.filters)
             with timer("rank"):
                 ranked = self.ranker.rank(candidates, self.catalog, state)
             shown = self.catalog.many([c.product_id for c in ranked[: self.show_limit]])
@@ -185,7 +186,10 @@ class TurnPipeline:
             errors=errors,
         )
         # Log before the state advances: a turn that cannot be logged did not happen.
-        await to_thread.run_sync(self.logger.write, record)
+        try:
+            await to_thread.run_sync(self.logger.write, record)
+        except Exception as exc:
+            raise TurnNotLogged(f"{type(exc).__name__}: {exc}") from exc
         await self.store.put(state)
         by_id = {p.id: p for p in [*shown, *([cart.product] if cart and cart.product else [])]}
         products = [by_id[i] for i in reply.product_ids if i in by_id]

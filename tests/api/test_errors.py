@@ -18,7 +18,9 @@ from app.bootstrap import Services
         ({"message": "hi", "conversation_id": "bad id!"}, "conversation_id: String should match pattern"),
     ],
 )
-async def test_malformed_bodies_are_422_with_a_message(client: httpx.AsyncClient, body: dict, needle: str) -> None:
+async def test_malformed_bodies_are_422_with_a_message(
+    client: httpx.AsyncClient, body: dict, needle: str
+) -> None:
     r = await client.post("/v1/chat", json=body)
     assert r.status_code == 422
     assert needle in r.json()["detail"]
@@ -29,7 +31,9 @@ async def test_non_json_body_is_422(client: httpx.AsyncClient) -> None:
     assert r.status_code == 422
 
 
-async def test_too_long_message_is_413_and_nothing_is_logged(client: httpx.AsyncClient, services: Services) -> None:
+async def test_too_long_message_is_413_and_nothing_is_logged(
+    client: httpx.AsyncClient, services: Services
+) -> None:
     before = services.logger.count()
     r = await client.post("/v1/chat", json={"message": "x" * 2001})
     assert r.status_code == 413
@@ -72,6 +76,31 @@ async def test_checkout_is_idempotent(client: httpx.AsyncClient) -> None:
 
 async def test_checkout_of_an_empty_cart_is_409(client: httpx.AsyncClient) -> None:
     a = (await client.post("/v1/chat", json={"message": "hello"})).json()
-    r = await client.post(f"/v1/conversations/{a['conversation_id']}/checkout", headers={"Idempotency-Key": "k-12345678"})
+    r = await client.post(
+        f"/v1/conversations/{a['conversation_id']}/checkout", headers={"Idempotency-Key": "k-12345678"}
+    )
     assert r.status_code == 409
     assert r.json()["detail"] == "the cart is empty"
+
+
+async def test_a_turn_that_cannot_be_logged_is_503_and_does_not_advance_state(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    a = (await client.post("/v1/chat", json={"message": "show me hoodies"})).json()
+    cid = a["conversation_id"]
+    before = await services.state.get(cid)
+    real_write = services.logger.write
+
+    def broken(_record: object) -> None:
+        raise ConnectionError("database went away")
+
+    services.logger.write = broken  # type: ignore[method-assign]
+    try:
+        r = await client.post("/v1/chat", json={"message": "in black", "conversation_id": cid})
+    finally:
+        services.logger.write = real_write  # type: ignore[method-assign]
+    assert r.status_code == 503
+    assert r.headers["retry-after"] == "2"
+    assert await services.state.get(cid) == before
+    t = (await client.get(f"/v1/conversations/{cid}")).json()
+    assert len(t["turns"]) == 1

@@ -151,7 +151,7 @@ def test_fusion_matches_qdrant_fusion_rrf(
     ]
     request = qe.QueryRequest(
         limit=20,
-        query=qe.Fusion.Rrf(k=RRF_K),
+        query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]  # stub omits Fusion.Rrf
         prefetches=[qe.Prefetch(limit=100, query=q, filter=flt) for q in arms],
         filter=flt,
         with_payload=["product_id"],

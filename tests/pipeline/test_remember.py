@@ -25,7 +25,11 @@ async def test_state_round_trips_through_redis(store: RedisStateStore) -> None:
         query="hoodies",
         filters=Filters(category="hoodies", color="black", price_max=50),
         last_results=["magento:MH01"],
-        cart=[CartLine(product_id="magento:MH01", name="Chaz Kangeroo Hoodie", sku="MH01-M-Black", unit_price=52)],
+        cart=[
+            CartLine(
+                product_id="magento:MH01", name="Chaz Kangeroo Hoodie", sku="MH01-M-Black", unit_price=52
+            )
+        ],
         turns=3,
     )
     await store.put(state)

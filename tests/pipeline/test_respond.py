@@ -23,7 +23,10 @@ def ctx(intent: Intent, products: list[Product], **kw: object) -> ResponseContex
 
 def test_search_reply_lists_each_product_with_its_catalog_price() -> None:
     reply = RulesResponder().compose(ctx(Intent.search, [JACKET, TEE]))
-    assert "1. Stellar Solar Jacket — $75.00 (blue, red, yellow; sizes XS–XL), rated 3.8/5 (4 reviews)" in reply.text
+    assert (
+        "1. Stellar Solar Jacket — $75.00 (blue, red, yellow; sizes XS–XL), rated 3.8/5 (4 reviews)"
+        in reply.text
+    )
     assert "2. Basic T-shirt — $12.95" in reply.text
     assert reply.product_ids == [JACKET.id, TEE.id]
 
@@ -43,7 +46,9 @@ def test_no_results_says_so_and_offers_to_relax() -> None:
 def test_abstention_names_what_we_carry_nearest() -> None:
     guard = GuardDecision(abstain=True, score=0.2, threshold=0.4, method="nn", version="v")
     reply = RulesResponder().compose(ctx(Intent.search, [], guard=guard, nearest=[JACKET, TEE]))
-    assert reply.text.startswith("Sorry — that's not something we carry. The closest things in our store are jackets, tees.")
+    assert reply.text.startswith(
+        "Sorry — that's not something we carry. The closest things in our store are jackets, tees."
+    )
     assert reply.product_ids == []
 
 

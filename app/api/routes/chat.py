@@ -9,7 +9,7 @@ from app.api.schemas import ChatRequest, ChatResponse, ErrorBody
 from app.domain.turn import ShownProduct
 from app.pipeline.cart import cart_total
 from app.pipeline.remember import ConversationBusy
-from app.pipeline.turn import TurnResult, UnknownConversation
+from app.pipeline.turn import TurnNotLogged, TurnResult, UnknownConversation
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -38,6 +38,7 @@ def to_response(result: TurnResult) -> ChatResponse:
     responses={
         404: {"model": ErrorBody, "description": "Unknown conversation"},
         409: {"model": ErrorBody, "description": "Another turn of this conversation is running"},
+        503: {"model": ErrorBody, "description": "The turn could not be logged; nothing changed"},
         413: {"model": ErrorBody, "description": "Message too long"},
         422: {"model": ErrorBody, "description": "Malformed request"},
     },
@@ -57,5 +58,11 @@ async def chat(body: ChatRequest, pipeline: PipelineDep, settings: SettingsDep) 
     except ConversationBusy as exc:
         raise HTTPException(
             status.HTTP_409_CONFLICT, "another message of this conversation is still being answered"
+        ) from exc
+    except TurnNotLogged as exc:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "we could not record this message, so it was not processed; please send it again",
+            headers={"Retry-After": "2"},
         ) from exc
     return to_response(result)
