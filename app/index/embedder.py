@@ -101,19 +101,23 @@ class Encoder:
         return int(dim)
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Encode documents; shape ``(len(texts), dim)``. ``progress`` draws a tqdm bar on stderr."""
+        """Encode documents; shape ``(len(texts), dim)``. ``progress`` draws a tqdm bar on stderr.
+
+        Texts are batched longest first (less padding per batch); rows come back in input order.
+        """
         out = np.empty((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         with tqdm(total=len(texts), desc="encode", unit="text", file=sys.stderr, disable=not progress) as bar:
-            for start in range(0, len(texts), batch_size):
-                batch = list(texts[start : start + batch_size])
-                out[start : start + len(batch)] = self._model.encode(
-                    batch,
+            for start in range(0, len(order), batch_size):
+                rows = order[start : start + batch_size]
+                out[rows] = self._model.encode(
+                    [texts[i] for i in rows],
                     batch_size=batch_size,
                     normalize_embeddings=True,
                     convert_to_numpy=True,
                     show_progress_bar=False,
                 )
-                bar.update(len(batch))
+                bar.update(len(rows))
         return out
 
     def encode_query(self, text: str) -> np.ndarray:

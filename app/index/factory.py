@@ -17,7 +17,13 @@ def open_index(settings: Settings) -> VectorIndex:
         from app.index.server import ServerIndex
 
         client = QdrantClient(url=settings.qdrant_url, api_key=settings.qdrant_api_key or None)
-        return ServerIndex(client, settings.collection)
+        return ServerIndex(
+            client,
+            settings.collection,
+            shard_number=settings.qdrant_shard_number,
+            replication_factor=settings.qdrant_replication_factor,
+            write_consistency_factor=settings.qdrant_write_consistency_factor,
+        )
     from app.index.edge import EdgeIndex
 
     return EdgeIndex(settings.edge_path)

@@ -74,9 +74,21 @@ def _missing(exc: Exception) -> bool:
 class ServerIndex:
     """Vector index in a Qdrant server collection (alias) ``collection``; owns ``client``."""
 
-    def __init__(self, client: QdrantClient, collection: str) -> None:
+    def __init__(
+        self,
+        client: QdrantClient,
+        collection: str,
+        shard_number: int = 1,
+        replication_factor: int = 1,
+        write_consistency_factor: int = 1,
+    ) -> None:
+        """The distribution knobs apply when a rebuild creates a collection on a cluster (the k8s
+        manifests use 6 shards × 2 replicas over 3 peers); local mode ignores them."""
         self.client = client
         self.collection = collection
+        self.shard_number = shard_number
+        self.replication_factor = replication_factor
+        self.write_consistency_factor = write_consistency_factor
 
     # --- build -----------------------------------------------------------------------------------
 
@@ -102,6 +114,9 @@ class ServerIndex:
             vectors_config={DENSE_VECTOR: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
             sparse_vectors_config={SPARSE_VECTOR: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
             metadata={"ctp_version": version, "ctp_dim": dim},
+            shard_number=self.shard_number,
+            replication_factor=self.replication_factor,
+            write_consistency_factor=self.write_consistency_factor,
         )
         try:
             with warnings.catch_warnings():

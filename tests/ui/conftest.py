@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
@@ -13,6 +14,7 @@ import uvicorn
 
 from app.api.main import create_app
 from app.bootstrap import Services
+from app.pipeline.remember import make_state_store
 from app.settings import Settings
 
 
@@ -25,7 +27,13 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def api_url(settings: Settings, services: Services) -> Iterator[str]:
     port = free_port()
-    app = create_app(settings, services=services)
+    # The server runs its own event loop in a thread; an asyncio Redis client is bound to the loop
+    # that first used it, so the server gets its own state store (same Redis, same data).
+    state = make_state_store(settings.redis_url, settings.state_ttl_seconds)
+    own = dataclasses.replace(
+        services, state=state, pipeline=dataclasses.replace(services.pipeline, store=state)
+    )
+    app = create_app(settings, services=own)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
