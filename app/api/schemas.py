@@ -28,6 +28,11 @@ class ChatRequest(BaseModel):
 
 class ChatResponse(BaseModel):
     conversation_id: str
+    conversation_token: str | None = Field(
+        default=None,
+        description="Only when the turn started a conversation: send it as X-Conversation-Token on every "
+        "later call about this conversation. It is not stored anywhere in clear text.",
+    )
     turn_id: str
     turn_index: int
     reply: str
@@ -50,6 +55,7 @@ class TranscriptTurn(BaseModel):
     intent: str
     abstained: bool
     product_ids: list[str]
+    products: list[ShownProduct] = Field(default_factory=list, description="The shown product cards.")
 
 
 class Transcript(BaseModel):

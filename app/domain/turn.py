@@ -78,6 +78,9 @@ class ConversationState(BaseModel):
     viewed: list[str] = Field(default_factory=list)
     cart: list[CartLine] = Field(default_factory=list)
     turns: int = 0
+    token_hash: str | None = Field(
+        default=None, description="SHA-256 of the shopper's conversation token (app.api.security)."
+    )
 
 
 class Candidate(BaseModel):
@@ -100,6 +103,7 @@ class GuardDecision(BaseModel):
     version: str
     reason: str = ""
     nearest: list[str] = Field(default_factory=list, description="Nearest product ids, for the reply.")
+    query: str = Field(default="", description="The search text judged (after extraction and memory).")
 
 
 class Reply(BaseModel):
@@ -132,8 +136,14 @@ class TurnRecord(BaseModel):
     latency_ms: dict[str, float]
     versions: dict[str, str]
     fallbacks: list[str] = Field(default_factory=list)
+    fenced: list[str] = Field(
+        default_factory=list, description="Ranked product ids kept out of the reply (outside the radius)."
+    )
     errors: list[str] = Field(default_factory=list)
     usage: dict[str, Any] = Field(default_factory=dict)
+    redacted: list[str] = Field(
+        default_factory=list, description="PII kinds removed before storage (email, phone, card, iban)."
+    )
 
 
 class ShownProduct(BaseModel):

@@ -1,9 +1,10 @@
 """Guard stage: abstain when the search lands where the catalog has no supporting evidence.
 
-This first guard is deliberately simple and transparent: the cosine similarity of the query
-embedding to its nearest catalog product, compared with a configured threshold. It sits behind the
-``Guard`` interface so the calibrated density guard (kNN distance with a conformal threshold)
-replaces it without touching the pipeline.
+``Guard`` is the interface the pipeline calls: ``check`` before retrieval, ``fence`` after ranking.
+The default implementation is ``app.guard.density.DensityGuard`` (k-th-neighbour distance with a
+conformal threshold, see ``docs/abstention.md``). ``NearestNeighbourGuard`` is the first,
+uncalibrated guard (top-1 cosine against a fixed threshold), kept as the fallback the wiring uses
+only when no calibration can be computed; it does not fence.
 
 Only product searches are guarded: small talk and cart/checkout turns are not searches, and a turn
 the extractor already classed as out of scope abstains without consulting the index.
@@ -11,11 +12,12 @@ the extractor already classed as out of scope abstains without consulting the in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
 
-from app.domain.turn import SEARCH_INTENTS, GuardDecision, Intent, ShoppingTurn
+from app.domain.turn import SEARCH_INTENTS, Candidate, GuardDecision, Intent, ShoppingTurn
 from app.index.base import VectorIndex
 
 
@@ -24,6 +26,9 @@ class Guard(Protocol):
 
     def check(self, turn: ShoppingTurn, query_vec: np.ndarray | None) -> GuardDecision | None:
         """A decision for search turns, ``None`` for turns the guard does not apply to."""
+
+    def fence(self, query_vec: np.ndarray, ranked: Sequence[Candidate]) -> tuple[list[Candidate], list[str]]:
+        """The ranked candidates a reply may present, and the product ids fenced out."""
 
 
 class NearestNeighbourGuard:
@@ -54,3 +59,6 @@ class NearestNeighbourGuard:
             reason="nearest product below threshold" if abstain else "",
             nearest=[pid for pid, _ in nearest],
         )
+
+    def fence(self, query_vec: np.ndarray, ranked: Sequence[Candidate]) -> tuple[list[Candidate], list[str]]:
+        return list(ranked), []

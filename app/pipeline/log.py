@@ -4,21 +4,50 @@ The row is written before the reply leaves the service; if the write fails the t
 answers 503 and the conversation state is not advanced), so a shopper never sees a turn that the
 product team cannot review. The whole ``TurnRecord`` is kept as JSON, with the columns the console
 filters on beside it.
+
+PII (e-mails, phone, card numbers, IBANs) is redacted from the message, the reply and the state
+snapshots before the write (``app.privacy``); the kinds removed are kept in ``record.redacted``.
+After the row is written the turn is published on the eval stream (``app.pipeline.publish``). A
+publishing failure never fails the turn: it is logged and recorded as an ``eval_publish_failed``
+event, and the eval worker's sweep labels turns that never reached the stream.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
+
 from sqlalchemy import Engine, func, insert, select
 
 from app.domain.turn import TurnRecord
-from app.storage.schema import turns
+from app.pipeline.publish import TurnPublisher
+from app.privacy import redact, redact_json
+from app.storage.schema import turn_events, turns
+
+log = logging.getLogger(__name__)
+
+
+def redact_record(record: TurnRecord) -> TurnRecord:
+    """The record as it may be stored: PII removed from every free-text field."""
+    message, k1 = redact(record.message)
+    reply, k2 = redact(record.reply)
+    before, k3 = redact_json(record.state_before)
+    after, k4 = redact_json(record.state_after)
+    kinds = sorted({*k1, *k2, *k3, *k4})
+    if not kinds:
+        return record
+    update = {"state_before": before, "state_after": after, "redacted": kinds}
+    return record.model_copy(update={"message": message, "reply": reply, **update})
 
 
 class TurnLogger:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, publisher: TurnPublisher | None = None) -> None:
         self.engine = engine
+        self.publisher = publisher
+        self.publish_failures = 0
 
     def write(self, record: TurnRecord) -> None:
+        record = redact_record(record)
         with self.engine.begin() as conn:
             conn.execute(
                 insert(turns).values(
@@ -33,6 +62,28 @@ class TurnLogger:
                     record=record.model_dump(mode="json"),
                 )
             )
+        if self.publisher is not None:
+            self._publish(record)
+
+    def _publish(self, record: TurnRecord) -> None:
+        try:
+            self.publisher.publish(record)  # type: ignore[union-attr]
+        except Exception as exc:
+            self.publish_failures += 1
+            log.warning("turn %s not published for evals: %s", record.turn_id, exc)
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(
+                        insert(turn_events).values(
+                            turn_id=record.turn_id,
+                            conversation_id=record.conversation_id,
+                            created_at=datetime.now(UTC),
+                            kind="eval_publish_failed",
+                            data={"error": f"{type(exc).__name__}: {exc}"[:500]},
+                        )
+                    )
+            except Exception:  # the sweep still finds the turn: it has no labels
+                log.exception("could not record the publish failure of turn %s", record.turn_id)
 
     def transcript(self, conversation_id: str) -> list[TurnRecord]:
         with self.engine.connect() as conn:

@@ -27,6 +27,9 @@ class ResponseContext(BaseModel):
     cart: CartOutcome | None = None
     order: Order | None = None
     currency: str = "USD"
+    suggestions: list[Product] = Field(
+        default_factory=list, description="Cross-sell picks for the cart (after an add to cart)."
+    )
 
 
 class Responder(Protocol):
@@ -143,13 +146,17 @@ class RulesResponder:
         options = ", ".join(x for x in (line.size and f"size {line.size}", line.color) if x)
         options = f" ({options})" if options else ""
         total = cart_total(ctx.state)
+        goes_with = ""
+        if ctx.suggestions:
+            picks = "; ".join(f"{p.name} ({money(p.price, ctx.currency)})" for p in ctx.suggestions)
+            goes_with = f" It goes well with: {picks}."
         return Reply(
             text=(
                 f"Added {line.name}{options} at {money(line.unit_price, ctx.currency)} to your cart. "
-                f"Your cart: {len(ctx.state.cart)} item(s), {money(total, ctx.currency)}. "
+                f"Your cart: {len(ctx.state.cart)} item(s), {money(total, ctx.currency)}.{goes_with} "
                 'Say "checkout" when you\'re ready.'
             ),
-            product_ids=[line.product_id],
+            product_ids=[line.product_id, *(p.id for p in ctx.suggestions if p.id != line.product_id)],
         )
 
     def _checkout(self, ctx: ResponseContext) -> Reply:

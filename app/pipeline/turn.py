@@ -9,6 +9,7 @@ per worker in its lifespan and calls ``run``. Nothing here knows about HTTP.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -28,6 +29,7 @@ from app.domain.turn import (
     Intent,
     TurnRecord,
 )
+from app.llm.trace import TurnTrace
 from app.pipeline.cart import CartOutcome, add_to_cart, resolve_references
 from app.pipeline.extract.base import Extractor
 from app.pipeline.guard import Guard
@@ -39,6 +41,7 @@ from app.pipeline.respond import Responder, ResponseContext
 from app.pipeline.retrieve import Retriever
 from app.pipeline.state_merge import merge
 from app.pipeline.timing import StageTimer
+from app.telemetry import end_turn, record_guard, record_rerank, record_retrieval, stage, turn_span
 
 
 class QueryEncoder(Protocol):
@@ -47,12 +50,29 @@ class QueryEncoder(Protocol):
     def encode_query(self, text: str) -> np.ndarray: ...
 
 
+class CrossSeller(Protocol):
+    def recommend(self, anchor_ids: list[str], limit: int = 5) -> list[Product]: ...
+
+
 class UnknownConversation(LookupError):
     pass
 
 
 class TurnNotLogged(RuntimeError):
     """The turn log could not be written, so the turn did not happen (state was not advanced)."""
+
+
+class TurnPreview(BaseModel):
+    """What a streaming client gets before the reply: the turn's products (see ``run(on_products=)``)."""
+
+    turn_id: str
+    conversation_id: str
+    intent: Intent
+    abstained: bool
+    products: list[Product]
+
+
+ProductsHook = Callable[[TurnPreview], Awaitable[None]]
 
 
 class TurnResult(BaseModel):
@@ -88,28 +108,43 @@ class TurnPipeline:
     versions: dict[str, str] = field(default_factory=dict)
     show_limit: int = 5
     currency: str = "USD"
+    cross_sell: CrossSeller | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # simulations move it
 
     async def new_conversation_id(self) -> str:
         return "c_" + uuid.uuid4().hex
 
-    async def run(self, message: str, conversation_id: str | None = None) -> TurnResult:
+    async def run(
+        self,
+        message: str,
+        conversation_id: str | None = None,
+        on_products: ProductsHook | None = None,
+        token_hash: str | None = None,
+    ) -> TurnResult:
+        """One turn. ``token_hash`` binds a *new* conversation to its shopper's access token."""
         cid = conversation_id or await self.new_conversation_id()
         async with self.store.lock(cid):
             before = await self.store.get(cid)
             if before is None:
                 if conversation_id is not None:
                     raise UnknownConversation(conversation_id)
-                before = ConversationState(conversation_id=cid)
-            return await self._run_locked(message, before)
+                before = ConversationState(conversation_id=cid, token_hash=token_hash)
+            with turn_span(cid, message) as root:
+                result = await self._run_locked(message, before, on_products)
+                end_turn(root, result.record)
+            return result
 
-    async def _run_locked(self, message: str, before: ConversationState) -> TurnResult:
+    async def _run_locked(
+        self, message: str, before: ConversationState, on_products: ProductsHook | None = None
+    ) -> TurnResult:
         timer = StageTimer()
+        trace = TurnTrace.begin()  # LLM calls, fallbacks and prompt versions of this turn
         turn_id = "t_" + uuid.uuid4().hex
         errors: list[str] = []
 
-        with timer("extract"):
+        with stage(timer, "extract"):
             turn = await self.extractor.extract(message, before)
-        with timer("remember"):
+        with stage(timer, "remember"):
             state = merge(before, turn)
 
         decision: GuardDecision | None = None
@@ -117,14 +152,18 @@ class TurnPipeline:
         ranked: list[Candidate] = []
         shown: list[Product] = []
         nearest: list[Product] = []
+        fenced: list[str] = []
         is_search = turn.intent in SEARCH_INTENTS
         text = search_text(state) if is_search else ""
         query_vec = None
         if is_search and text:
-            with timer("embed"):
+            with stage(timer, "embed"):
                 query_vec = await to_thread.run_sync(self.encoder.encode_query, text)
-        with timer("guard"):
-            decision = self.guard.check(turn, query_vec)
+        with stage(timer, "guard") as span:
+            decision = await to_thread.run_sync(self.guard.check, turn, query_vec)
+            if decision is not None and text:
+                decision = decision.model_copy(update={"query": text})
+            record_guard(span, decision)
         abstained = bool(decision and decision.abstain)
 
         if abstained:
@@ -134,24 +173,41 @@ class TurnPipeline:
         elif turn.intent in (Intent.compare, Intent.product_question) and turn.referenced:
             shown = self.catalog.many(resolve_references(turn, before))
         elif is_search and query_vec is not None:
-            with timer("retrieve"):
+            with stage(timer, "retrieve") as span:
                 candidates = await to_thread.run_sync(self.retriever.retrieve, query_vec, text, state.filters)
-            with timer("rank"):
-                ranked = self.ranker.rank(candidates, self.catalog, state)
-            shown = self.catalog.many([c.product_id for c in ranked[: self.show_limit]])
+                record_retrieval(span, text, candidates)
+            with stage(timer, "rank") as span:
+                ranked = await to_thread.run_sync(self.ranker.rank, candidates, self.catalog, state)
+                record_rerank(span, ranked, self.versions.get("ranker", "ranker"), self.show_limit)
+            with stage(timer, "fence"):  # only products inside the guard's radius may be presented
+                presentable, fenced = self.guard.fence(query_vec, ranked)
+            shown = self.catalog.many([c.product_id for c in presentable[: self.show_limit]])
             state = state.model_copy(update={"last_results": [p.id for p in shown]})
 
         cart: CartOutcome | None = None
         order: Order | None = None
+        suggestions: list[Product] = []
         if turn.intent is Intent.add_to_cart:
             state, cart = add_to_cart(state, turn, self.catalog)
+            if cart.added is not None and self.cross_sell is not None:
+                suggestions = self.cross_sell.recommend([line.product_id for line in state.cart], 3)
         elif turn.intent is Intent.checkout:
-            with timer("checkout"):
+            with stage(timer, "checkout"):
                 order = await to_thread.run_sync(self.orders.place, state, turn_id)
             if order is not None:
                 state = state.model_copy(update={"cart": []})
 
-        with timer("respond"):
+        if on_products is not None:  # streaming: the products go out before the reply is written
+            extra = [cart.product] if cart and cart.product else []
+            preview = TurnPreview(
+                turn_id=turn_id,
+                conversation_id=state.conversation_id,
+                intent=turn.intent,
+                abstained=abstained,
+                products=[*shown, *extra],
+            )
+            await on_products(preview)
+        with stage(timer, "respond"):
             reply = await self.responder.respond(
                 ResponseContext(
                     turn=turn,
@@ -162,6 +218,7 @@ class TurnPipeline:
                     cart=cart,
                     order=order,
                     currency=self.currency,
+                    suggestions=suggestions,
                 )
             )
 
@@ -171,7 +228,7 @@ class TurnPipeline:
             turn_id=turn_id,
             conversation_id=state.conversation_id,
             turn_index=before.turns,
-            created_at=datetime.now(UTC),
+            created_at=self.clock(),
             message=message,
             extraction=turn,
             state_before=before.model_dump(mode="json"),
@@ -182,8 +239,16 @@ class TurnPipeline:
             reply=reply.text,
             abstained=abstained,
             latency_ms=latency,
-            versions={**self.versions, "extractor": turn.backend, "responder": reply.backend},
+            versions={
+                **self.versions,
+                **trace.versions,
+                "extractor": turn.backend,
+                "responder": reply.backend,
+            },
             errors=errors,
+            fallbacks=trace.fallbacks,
+            fenced=fenced,
+            usage=trace.usage(),
         )
         # Log before the state advances: a turn that cannot be logged did not happen.
         try:
@@ -191,6 +256,6 @@ class TurnPipeline:
         except Exception as exc:
             raise TurnNotLogged(f"{type(exc).__name__}: {exc}") from exc
         await self.store.put(state)
-        by_id = {p.id: p for p in [*shown, *([cart.product] if cart and cart.product else [])]}
+        by_id = {p.id: p for p in [*shown, *([cart.product] if cart and cart.product else []), *suggestions]}
         products = [by_id[i] for i in reply.product_ids if i in by_id]
         return TurnResult(record=record, products=products, state=state, order=order)

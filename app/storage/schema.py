@@ -87,3 +87,35 @@ orders = Table(
     Column("currency", String(8), nullable=False),
     Column("lines", JSON, nullable=False),
 )
+
+# One label per (turn, evaluator, evaluator version, backend): re-running an eval, or the online
+# worker seeing a turn twice, rewrites nothing (issue 6, evals/store.py).
+eval_results = Table(
+    "eval_results",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("turn_id", String(64), nullable=False, index=True),
+    Column("evaluator", String(32), nullable=False),
+    Column("evaluator_version", String(64), nullable=False),
+    Column("backend", String(16), nullable=False),  # CODE | LLM | CLASSIFIER
+    Column("label", String(32), nullable=False),
+    Column("explanation", Text, nullable=False),
+    Column("suite", String(64), nullable=False, default="online"),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    UniqueConstraint("turn_id", "evaluator", "evaluator_version", "backend", name="uq_eval_result"),
+)
+
+# A reviewer's verdict on one evaluator's question about a turn (issue 7, the review console). Rows
+# are never updated: a correction is a new row, so the history stays and the latest row wins.
+human_labels = Table(
+    "human_labels",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("turn_id", String(64), nullable=False, index=True),
+    # hallucination | relevance | refusal | intent | toxicity | friction
+    Column("evaluator", String(32), nullable=False),
+    Column("label", String(32), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("reviewer", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)

@@ -47,10 +47,16 @@ async def test_message_at_the_limit_is_accepted(client: httpx.AsyncClient) -> No
 
 
 async def test_unknown_conversation_is_404(client: httpx.AsyncClient) -> None:
-    r = await client.post("/v1/chat", json={"message": "hi", "conversation_id": "c_doesnotexist"})
+    r = await client.post(
+        "/v1/chat",
+        json={"message": "hi", "conversation_id": "c_doesnotexist"},
+        headers={"X-Conversation-Token": "a-token-of-no-conversation"},
+    )
     assert r.status_code == 404
     assert r.json()["detail"] == "unknown conversation 'c_doesnotexist'"
-    r = await client.get("/v1/conversations/c_doesnotexist")
+    r = await client.get(
+        "/v1/conversations/c_doesnotexist", headers={"X-Conversation-Token": "a-token-of-no-conversation"}
+    )
     assert r.status_code == 404
 
 

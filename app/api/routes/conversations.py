@@ -9,15 +9,17 @@ from fastapi import APIRouter, Header, HTTPException, Path, status
 
 from app.api.deps import ServicesDep
 from app.api.schemas import CONVERSATION_ID, ErrorBody, Transcript, TranscriptTurn
+from app.api.security import ACCESS_RESPONSES, ConversationAccessDep
 from app.domain.order import Order
+from app.domain.turn import ShownProduct
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
 ConversationId = Annotated[str, Path(pattern=CONVERSATION_ID)]
 
 
-@router.get("/{conversation_id}", response_model=Transcript, responses={404: {"model": ErrorBody}})
-async def get_conversation(conversation_id: ConversationId, services: ServicesDep) -> Transcript:
+@router.get("/{conversation_id}", response_model=Transcript, responses=ACCESS_RESPONSES)
+async def get_conversation(conversation_id: ConversationAccessDep, services: ServicesDep) -> Transcript:
     """The conversation's turns in order, its cart and its orders."""
     state = await services.state.get(conversation_id)
     records = await to_thread.run_sync(services.logger.transcript, conversation_id)
@@ -36,6 +38,7 @@ async def get_conversation(conversation_id: ConversationId, services: ServicesDe
                 intent=r.extraction.intent.value,
                 abstained=r.abstained,
                 product_ids=r.shown,
+                products=[ShownProduct.of(p) for i in r.shown if (p := services.catalog.get(i))],
             )
             for r in records
         ],
@@ -47,10 +50,10 @@ async def get_conversation(conversation_id: ConversationId, services: ServicesDe
 @router.post(
     "/{conversation_id}/checkout",
     response_model=Order,
-    responses={404: {"model": ErrorBody}, 409: {"model": ErrorBody, "description": "Cart is empty"}},
+    responses={**ACCESS_RESPONSES, 409: {"model": ErrorBody, "description": "Cart is empty"}},
 )
 async def checkout(
-    conversation_id: ConversationId,
+    conversation_id: ConversationAccessDep,
     services: ServicesDep,
     idempotency_key: Annotated[str, Header(min_length=8, max_length=128)],
 ) -> Order:

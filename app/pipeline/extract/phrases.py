@@ -162,6 +162,9 @@ def find_prices(text: str, taken: list[Span] | None = None) -> PriceMatch:
             else:
                 out.price_min = value
             take(m)
+    if out.price_min is not None and out.price_max is not None and out.price_min > out.price_max:
+        # "over $50 under $30" contradicts itself; the range between the two numbers is what was meant
+        out.price_min, out.price_max = out.price_max, out.price_min
     return out
 
 

@@ -1,0 +1,88 @@
+"""The LLM extractor: instructor fills ``LlmExtraction`` from the message and the conversation so far.
+
+The system prompt (``app/prompts/extract.v1.md``) states every field and the store's vocabulary —
+small local models never see JSON-schema descriptions otherwise — and stays byte-identical across
+turns so llama.cpp/vLLM prompt caching reuses it. The user message carries what changes: the
+remembered search, its filters and the last results' names with their positions, so "cheaper" and
+"the second one" resolve.
+
+Any failure (timeout, 5xx, rate limit, invalid output after the re-asks, open circuit breaker)
+falls back to the wrapped deterministic extractor, and the turn log records the fallback and its
+reason: the shopper always gets an answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from app.catalog.snapshot import CatalogSnapshot
+from app.catalog.vocabulary import Vocabulary
+from app.domain.turn import ConversationState, ShoppingTurn
+from app.llm.client import LlmClient, LlmFailure
+from app.llm.prompts import Prompt, load_prompt
+from app.llm.trace import record_fallback, record_versions
+from app.pipeline.extract.base import Extractor
+from app.pipeline.extract.llm_schema import LlmExtraction, to_shopping_turn
+
+PROMPT_FILE = "extract.v1.md"
+
+
+def state_summary(state: ConversationState, catalog: CatalogSnapshot | None) -> str:
+    """The conversation so far, as the model sees it (compact JSON plus numbered last results)."""
+    filters = {k: v for k, v in state.filters.model_dump().items() if v is not None}
+    lines = [
+        "Current search: "
+        + (json.dumps({"query": state.query, **filters}) if state.query or filters else "none")
+    ]
+    if state.last_results and catalog is not None:
+        shown = catalog.many(state.last_results)
+        lines.append("Last results shown:")
+        lines += [f"{i}. {p.name} — ${p.price:.2f}" for i, p in enumerate(shown, 1)]
+    return "\n".join(lines)
+
+
+class LlmExtractor:
+    name = "llm"
+
+    def __init__(
+        self,
+        client: LlmClient,
+        vocabulary: Vocabulary,
+        brands: Sequence[str],
+        fallback: Extractor,
+        catalog: CatalogSnapshot | None = None,
+        prompt: Prompt | None = None,
+    ) -> None:
+        self.client = client
+        self.vocabulary = vocabulary
+        self.brands = list(brands)
+        self.fallback = fallback
+        self.catalog = catalog
+        self.prompt = prompt or load_prompt(PROMPT_FILE)
+        self.system = self.prompt.render(
+            categories=", ".join(vocabulary.product_types),
+            colors=", ".join(vocabulary.colors),
+            sizes=", ".join(vocabulary.sizes),
+            materials=", ".join(vocabulary.materials),
+            brands=", ".join(self.brands) or "none",
+        )
+
+    def messages(self, message: str, state: ConversationState) -> list[dict[str, str]]:
+        user = f"{state_summary(state, self.catalog)}\n\nShopper's message: {message}"
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
+
+    async def extract(self, message: str, state: ConversationState) -> ShoppingTurn:
+        record_versions(extract_prompt=self.prompt.version, llm_model=self.client.config.model)
+        try:
+            raw = await self.client.create(
+                stage="extract",
+                prompt_version=self.prompt.version,
+                response_model=LlmExtraction,
+                messages=self.messages(message, state),
+                context={"vocabulary": self.vocabulary, "brands": self.brands},
+            )
+        except LlmFailure as exc:
+            record_fallback("extract", exc.reason)
+            return await self.fallback.extract(message, state)
+        return to_shopping_turn(raw, state)

@@ -1,0 +1,1 @@
+"""Evaluators: one label per (turn, evaluator, backend). See ``evals/labels.py`` for the labels."""

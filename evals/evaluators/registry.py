@@ -1,0 +1,64 @@
+"""Evaluator specs and the function that runs them on one turn, with an EVALUATOR span each.
+
+An evaluator is (name, version, backend, function). The version is part of the idempotency key
+in ``eval_results``: change a CODE rule, a judge prompt or retrain a classifier and bump or derive
+the version, and the new labels sit beside the old ones instead of overwriting them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from app.telemetry import evaluator_span, record_error, record_label
+from evals.evaluators.code import CODE_EVALUATORS
+from evals.labels import Backend, EvalResult, TurnContext
+
+CODE_VERSION = "code-1"
+
+Judge = Callable[[TurnContext], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class EvaluatorSpec:
+    name: str
+    version: str
+    backend: Backend
+    run: Judge
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}/{self.backend.value}@{self.version}"
+
+
+def code_evaluators(names: Sequence[str] | None = None) -> list[EvaluatorSpec]:
+    return [
+        EvaluatorSpec(name, CODE_VERSION, Backend.CODE, fn)
+        for name, fn in CODE_EVALUATORS.items()
+        if names is None or name in names
+    ]
+
+
+def evaluate(ctx: TurnContext, specs: Sequence[EvaluatorSpec]) -> list[EvalResult]:
+    """One result per spec. An evaluator that raises marks its span as an error and propagates:
+    no label is better than a wrong one, and the worker leaves the turn pending to retry it."""
+    out = []
+    for spec in specs:
+        with evaluator_span(spec.name, spec.version, spec.backend.value, ctx.record.turn_id) as sp:
+            try:
+                label, explanation = spec.run(ctx)
+            except Exception as exc:
+                record_error(sp, exc)
+                raise
+            record_label(sp, label, explanation)
+        out.append(
+            EvalResult(
+                turn_id=ctx.record.turn_id,
+                evaluator=spec.name,
+                evaluator_version=spec.version,
+                backend=spec.backend,
+                label=label,
+                explanation=explanation,
+            )
+        )
+    return out

@@ -1,0 +1,94 @@
+"""``make bench``: stage microbenchmarks on the real catalog, then vector search scaling.
+
+    python -m infra.bench [--scale 1m] [--sizes 10k,100k] [--skip-micro] [--skip-vectors]
+
+The catalog is built (idempotently) into ``var/bench`` with SQLite and Qdrant Edge, and Redis db
+13 holds the conversations the full-turn benchmark creates. Prints figures and exits 0.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+REPO = Path(__file__).resolve().parents[2]
+cli = typer.Typer(add_completion=False)
+
+
+def _n(spec: str) -> int:
+    spec = spec.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(spec[-1], 1)
+    return int(float(spec.rstrip("km")) * mult)
+
+
+def run_micro(queries: int) -> dict[str, float]:
+    from app.bootstrap import build_catalog, open_services
+    from app.settings import Settings
+    from infra.bench.micro import cores, measure, rss_mb, train_queries
+
+    settings = Settings(
+        var_dir=REPO / "var" / "bench", database_url=None, redis_url="redis://127.0.0.1:6379/13"
+    )
+    build_catalog(settings, progress=False)
+    services = open_services(settings)
+    try:
+        fig = measure(services, train_queries(queries))
+    finally:
+        services.index.close()
+        services.engine.dispose()
+    base = fig.unavoidable_ms
+    typer.echo(f"\nstage medians over {fig.n} train queries (ms, one torch thread, uncached embed):")
+    for name in ("embed", "retrieve", "rank", "guard", "extract", "full_turn"):
+        ms = getattr(fig, f"{name}_ms")
+        typer.echo(f"  {name:<10} {ms:8.3f}   ×{ms / base:5.2f} of embed+retrieve+rank")
+    typer.echo(
+        f"  unavoidable (embed+retrieve+rank) {base:.3f} ms → ceiling {fig.ceiling_turns_per_s(cores()):.1f} turns/s on {cores()} cores"
+    )
+    typer.echo(f"  full turn / unavoidable = {fig.full_turn_ms / base:.2f};  process RSS {rss_mb()} MB")
+    return {**fig.model_dump(), "unavoidable_ms": base, "rss_mb": rss_mb()}
+
+
+@cli.command()
+def main(
+    sizes: Annotated[str, typer.Option(help="Comma-separated point counts.")] = "10k,100k",
+    scale: Annotated[str, typer.Option(help="Add a larger size, e.g. 1m (opt-in: slow to build).")] = "",
+    distributions: Annotated[str, typer.Option()] = "random,clustered",
+    queries: Annotated[int, typer.Option(help="Queries for the stage microbenchmarks.")] = 60,
+    skip_micro: bool = False,
+    skip_vectors: bool = False,
+    out: Annotated[Path, typer.Option()] = REPO / "var" / "reports",
+) -> None:
+    """Print the benchmark figures (and save them as JSON under var/reports/)."""
+    from infra.bench.vectors import scale as vector_scale
+
+    results: dict[str, object] = {}
+    if not skip_micro:
+        results["micro"] = run_micro(queries)
+    if not skip_vectors:
+        points = [_n(s) for s in sizes.split(",") if s.strip()] + ([_n(scale)] if scale else [])
+        rows = []
+        typer.echo("\nQdrant Edge HNSW on synthetic 384-d vectors (200 queries, top 10, 1 search thread):")
+        typer.echo(
+            f"  {'points':>8} {'dist':<9} {'filter':<6} {'build s':>8} {'p50 ms':>7} {'p95 ms':>7} {'exact p50':>9} {'recall@10':>9}"
+        )
+        for n in points:
+            for kind in distributions.split(","):
+                for p in vector_scale(n, kind):
+                    rows.append(p.model_dump())
+                    typer.echo(
+                        f"  {p.points:>8} {p.distribution:<9} {'yes' if p.filtered else 'no':<6} {p.build_s:>8.1f} "
+                        f"{p.p50_ms:>7.3f} {p.p95_ms:>7.3f} {p.exact_p50_ms:>9.3f} {p.recall_at_10:>9.4f}"
+                    )
+        results["vectors"] = rows
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(results, indent=2))
+    typer.echo(f"\nsaved {path}")
+
+
+if __name__ == "__main__":
+    cli()

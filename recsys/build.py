@@ -1,0 +1,64 @@
+"""One training run end to end: rows → ranker → cross-sell model → versioned artifact."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from app.settings import Settings
+from recsys import artifact
+from recsys.crosssell import CROSSSELL_FEATURES, CrossSell, train_crosssell
+from recsys.features import FEATURE_VERSION, FEATURES
+from recsys.labels import generate_queries
+from recsys.logs import log_rows
+from recsys.runtime import Offline, unit_vectors
+from recsys.train import PARAMS, Progress, fit, generated_rows, golden_texts, new_version
+
+DEFAULT_QUERIES = 1000
+
+
+def train_artifact(
+    settings: Settings,
+    offline: Offline,
+    from_logs: bool = False,
+    n_queries: int = DEFAULT_QUERIES,
+    progress: Progress = lambda _: None,
+) -> artifact.ArtifactMetadata:
+    t0 = time.perf_counter()
+    catalog = offline.source.catalog
+    vectors = unit_vectors(offline.index, [p.id for p in catalog.all()])
+    queries = generate_queries(catalog.all(), n_queries, exclude=golden_texts())
+    progress(f"generated {len(queries)} training queries from catalog attributes")
+    rows = generated_rows(offline.source, queries, vectors, progress)
+    sources = ["generated attribute queries (graded by recsys.labels.grade)"]
+    if from_logs:
+        logged, turns = log_rows(offline.engine, catalog, vectors)
+        progress(f"turn log: {turns} turns with events, {len(set(logged.qids))} informative")
+        rows.extend(logged)
+        sources.append("turn log events (checkout 3 > add_to_cart 2 > click 1 > impression 0)")
+    progress(f"training LambdaRank on {len(rows.y)} rows / {len(set(rows.qids))} lists")
+    model, metrics = fit(rows)
+    progress(f"ranker: {metrics}")
+    links = offline.store.links_for([p.id for p in catalog.all()])
+    cs_model, cs_metrics = train_crosssell(CrossSell(catalog, links, vectors))
+    progress(f"cross-sell: {cs_metrics or 'not enough links, no model'}")
+    sources.append("Magento related/up-sell/cross-sell links + Kibana co-purchases (cross-sell model)")
+    data_hash = rows.data_hash()
+    now = datetime.now(UTC)
+    meta = artifact.ArtifactMetadata(
+        version=new_version(data_hash, now),
+        created_at=now,
+        feature_version=FEATURE_VERSION,
+        features=list(FEATURES),
+        label_sources=sources,
+        data_hash=data_hash,
+        params={**PARAMS, "catalog": catalog.version},
+        metrics=metrics,
+        rows=len(rows.y),
+        queries=len(set(rows.qids)),
+        seconds=round(time.perf_counter() - t0, 1),
+        crosssell_features=list(CROSSSELL_FEATURES) if cs_model is not None else [],
+        crosssell_metrics=cs_metrics,
+    )
+    artifact.save(settings.var_dir, meta, model, cs_model)
+    return meta

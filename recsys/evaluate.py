@@ -1,0 +1,183 @@
+"""Held-out evaluation: NDCG@10, MRR@10 and recall@50 of each ranking method on the golden queries.
+
+Golden queries are the ``test`` split of ``evals/golden/shopper_queries.jsonl`` (hand-written;
+never used for training — ``recsys.labels.assert_disjoint`` enforces it). Their graded judgments
+(``evals/golden/relevance.jsonl``, from ``write_judgments``) apply the rule in ``recsys.labels`` to
+each query's hand-annotated constraints; products absent from the file have grade 0.
+
+Metric definitions (pure functions below):
+
+* NDCG@k: gain ``2^g - 1``, log2 discount, ideal DCG over *all* judged products of the query.
+* MRR@k: 1 / rank of the first product with grade >= ``RELEVANT`` (2), 0 if none in the top k.
+* recall@k: relevant products in the top k / ``min(k, relevant products)`` — capped so 1.0 is
+  reachable when a query has hundreds of relevant products (a bare "tees").
+
+Queries that state no constraint cannot be judged and are skipped (the count is reported).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from app.domain.catalog import Product
+from app.domain.turn import ConversationState, Filters
+from app.pipeline.rank import Ranker
+from recsys.candidates import CandidateSource
+from recsys.labels import judgments
+from recsys.train import Progress
+
+RELEVANT = 2
+GOLDEN_DIR = Path(__file__).resolve().parent.parent / "evals" / "golden"
+RELEVANCE_FILE = GOLDEN_DIR / "relevance.jsonl"
+HELD_OUT_SPLITS = ("test",)
+
+
+def dcg(grades: Sequence[int]) -> float:
+    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
+
+
+def ndcg_at(ranked: Sequence[str], judged: Mapping[str, int], k: int = 10) -> float:
+    ideal = dcg(sorted(judged.values(), reverse=True)[:k])
+    if ideal == 0:
+        return 0.0
+    return dcg([judged.get(pid, 0) for pid in ranked[:k]]) / ideal
+
+
+def mrr_at(ranked: Sequence[str], judged: Mapping[str, int], k: int = 10, relevant: int = RELEVANT) -> float:
+    for i, pid in enumerate(ranked[:k]):
+        if judged.get(pid, 0) >= relevant:
+            return 1.0 / (i + 1)
+    return 0.0
+
+
+def recall_at(
+    ranked: Sequence[str], judged: Mapping[str, int], k: int = 50, relevant: int = RELEVANT
+) -> float:
+    rel = {pid for pid, g in judged.items() if g >= relevant}
+    if not rel:
+        return 0.0
+    return len(rel & set(ranked[:k])) / min(k, len(rel))
+
+
+class GoldenQuery(BaseModel):
+    id: str
+    query: str
+    split: str
+    constraints: Filters
+    judgments: dict[str, int] = {}
+
+
+def load_queries(
+    path: Path = GOLDEN_DIR / "shopper_queries.jsonl", splits: Sequence[str] = HELD_OUT_SPLITS
+) -> list[GoldenQuery]:
+    out = []
+    with path.open() as fh:
+        for line in fh:
+            if line.strip():
+                doc = json.loads(line)
+                if doc["split"] in splits:
+                    out.append(
+                        GoldenQuery(
+                            id=doc["id"],
+                            query=doc["query"],
+                            split=doc["split"],
+                            constraints=Filters.model_validate(doc["constraints"]),
+                        )
+                    )
+    return out
+
+
+def write_judgments(catalog: Sequence[Product], path: Path = RELEVANCE_FILE) -> int:
+    """(Re)generate ``relevance.jsonl`` from the held-out queries' constraints and the catalog;
+    one line per judgeable query, products sorted by grade then id. Returns queries written."""
+    lines = []
+    for q in load_queries():
+        judged = judgments(q.constraints, catalog)
+        if not judged:
+            continue
+        ordered = dict(sorted(judged.items(), key=lambda kv: (-kv[1], kv[0])))
+        lines.append(
+            json.dumps(
+                {
+                    "id": q.id,
+                    "query": q.query,
+                    "constraints": q.constraints.model_dump(exclude_none=True),
+                    "judgments": ordered,
+                }
+            )
+        )
+    path.write_text("\n".join(lines) + "\n")
+    return len(lines)
+
+
+def load_judged(path: Path = RELEVANCE_FILE) -> list[GoldenQuery]:
+    out = []
+    with path.open() as fh:
+        for line in fh:
+            if line.strip():
+                doc = json.loads(line)
+                out.append(
+                    GoldenQuery(
+                        id=doc["id"],
+                        query=doc["query"],
+                        split="test",
+                        constraints=Filters.model_validate(doc["constraints"]),
+                        judgments=doc["judgments"],
+                    )
+                )
+    return out
+
+
+def summarise(runs: Mapping[str, list[tuple[list[str], dict[str, int]]]]) -> dict[str, dict[str, float]]:
+    """Mean metrics per method over its (ranking, judgments) pairs."""
+    table: dict[str, dict[str, float]] = {}
+    for method, pairs in runs.items():
+        n = max(len(pairs), 1)
+        table[method] = {
+            "ndcg@10": round(sum(ndcg_at(r, j, 10) for r, j in pairs) / n, 4),
+            "mrr@10": round(sum(mrr_at(r, j, 10) for r, j in pairs) / n, 4),
+            "recall@50": round(sum(recall_at(r, j, 50) for r, j in pairs) / n, 4),
+            "recall@100": round(sum(recall_at(r, j, 100) for r, j in pairs) / n, 4),
+        }
+    return table
+
+
+def evaluate(
+    source: CandidateSource,
+    queries: Sequence[GoldenQuery],
+    rankers: Mapping[str, Ranker],
+    progress: Progress | None = None,
+) -> dict[str, dict[str, float]]:
+    """Rank every held-out query with each retrieval mode and each ranker (over the hybrid list)."""
+    parsed = source.parse([q.query for q in queries])
+    vecs = source.encode(parsed)
+    runs: dict[str, list[tuple[list[str], dict[str, int]]]] = {
+        m: [] for m in ("dense only", "sparse only", "hybrid fusion (RRF)", *rankers)
+    }
+    for i, (q, pq) in enumerate(zip(queries, parsed, strict=True)):
+        state = ConversationState(conversation_id="eval", filters=pq.filters, query=pq.search)
+        for mode, name in (("dense", "dense only"), ("sparse", "sparse only")):
+            ranked = [c.product_id for c in source.retrieve(pq, vecs[i], mode)]  # type: ignore[arg-type]
+            runs[name].append((ranked, q.judgments))
+        hybrid = source.retrieve(pq, vecs[i])
+        runs["hybrid fusion (RRF)"].append(([c.product_id for c in hybrid], q.judgments))
+        for name, ranker in rankers.items():
+            order = ranker.rank(hybrid, source.catalog, state)
+            runs[name].append(([c.product_id for c in order], q.judgments))
+        if progress and (i + 1) % 25 == 0:
+            progress(f"  evaluated {i + 1}/{len(queries)} queries")
+    return summarise(runs)
+
+
+def markdown_table(table: Mapping[str, Mapping[str, float]]) -> str:
+    lines = ["| method | NDCG@10 | MRR@10 | recall@50 | recall@100 |", "|---|---|---|---|---|"]
+    for method, m in table.items():
+        lines.append(
+            f"| {method} | {m['ndcg@10']:.4f} | {m['mrr@10']:.4f} | {m['recall@50']:.4f} | {m['recall@100']:.4f} |"
+        )
+    return "\n".join(lines)

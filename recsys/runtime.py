@@ -1,0 +1,62 @@
+"""Open the pieces offline jobs need (catalog, index, encoder, extractor) without the API's
+ranker, so ``recsys train`` works before any model exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Engine
+
+from app.bootstrap import NotBuilt
+from app.catalog.snapshot import CatalogSnapshot
+from app.catalog.store import CatalogStore
+from app.catalog.vocabulary import load_vocabulary
+from app.index.base import VectorIndex
+from app.index.embedder import Encoder
+from app.index.factory import open_index
+from app.pipeline.extract.rules import RulesExtractor
+from app.settings import Settings
+from app.storage.db import create_schema, make_engine
+from recsys.candidates import CandidateSource
+
+
+@dataclass
+class Offline:
+    engine: Engine
+    store: CatalogStore
+    index: VectorIndex
+    source: CandidateSource
+
+    def close(self) -> None:
+        self.index.close()
+        self.engine.dispose()
+
+
+def unit_vectors(index: VectorIndex, ids: list[str]) -> dict[str, np.ndarray]:
+    """Stored dense vectors, re-normalised (cosine = dot product in the session features)."""
+    out = {}
+    for pid, v in index.vectors(ids).items():
+        n = float(np.linalg.norm(v))
+        out[pid] = (v / n if n > 0 else v).astype(np.float32)
+    return out
+
+
+def open_offline(settings: Settings, encoder: Encoder | None = None) -> Offline:
+    engine = make_engine(settings.resolved_database_url)
+    create_schema(engine)
+    store = CatalogStore(engine)
+    if store.count() == 0:
+        raise NotBuilt(f"the catalog in {settings.resolved_database_url} is empty: run `ctp build`")
+    catalog = CatalogSnapshot(store.all(), store.catalog_hash())
+    index = open_index(settings)
+    if index.count() == 0:
+        raise NotBuilt("the vector index is empty: run `ctp build`")
+    source = CandidateSource(
+        extractor=RulesExtractor(load_vocabulary(), store.brands()),  # offline: deterministic
+        encoder=encoder or Encoder(threads=settings.torch_threads),
+        index=index,
+        catalog=catalog,
+        limit=settings.retrieve_limit,
+    )
+    return Offline(engine, store, index, source)

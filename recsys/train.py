@@ -1,0 +1,193 @@
+"""Train the LambdaRank ranker (and the cross-sell model) and write a versioned artifact.
+
+Rows come from ``generate_queries`` (attribute-graded, see ``recsys.labels``): each query's
+candidates are retrieved by the real hybrid retrieval (``recsys.candidates``) and featurised with
+``recsys.features``, so the model learns on exactly the lists it will rank. ``--from-logs`` adds
+the app's own turns: shown products graded checkout 3 > add_to_cart 2 > click 1 > impression 0
+(``recsys.logs``). Queries are split train/valid by query id; early stopping watches NDCG@10 on
+valid. Lists whose labels are all equal carry no ranking signal and are dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import lightgbm as lgb
+import numpy as np
+
+from app.catalog.snapshot import CatalogSnapshot
+from recsys.candidates import CandidateSource, ParsedQuery
+from recsys.features import FEATURES, context_for, feature_vector
+from recsys.labels import GeneratedQuery, assert_disjoint, grade, split_of
+
+GOLDEN_QUERIES = Path(__file__).resolve().parent.parent / "evals" / "golden" / "shopper_queries.jsonl"
+
+PARAMS: dict[str, object] = {
+    "objective": "lambdarank",
+    "metric": "ndcg",
+    "ndcg_eval_at": [10],
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_data_in_leaf": 20,
+    "feature_fraction": 0.9,
+    "lambdarank_truncation_level": 20,
+    "num_threads": 2,
+    "deterministic": True,
+    "force_row_wise": True,
+    "seed": 7,
+    "verbose": -1,
+}
+ROUNDS = 300
+EARLY_STOP = 30
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RankRows:
+    """Feature rows grouped by query (rows of one query are contiguous)."""
+
+    x: list[list[float]] = field(default_factory=list)
+    y: list[int] = field(default_factory=list)
+    qids: list[str] = field(default_factory=list)
+
+    def add(self, qid: str, rows: Sequence[list[float]], labels: Sequence[int]) -> None:
+        if len(set(labels)) < 2:  # no ranking signal in this list
+            return
+        self.x.extend(rows)
+        self.y.extend(labels)
+        self.qids.extend([qid] * len(rows))
+
+    def extend(self, other: RankRows) -> None:
+        self.x.extend(other.x)
+        self.y.extend(other.y)
+        self.qids.extend(other.qids)
+
+    def select(self, keep: Callable[[str], bool]) -> RankRows:
+        out = RankRows()
+        for row, label, qid in zip(self.x, self.y, self.qids, strict=True):
+            if keep(qid):
+                out.x.append(row)
+                out.y.append(label)
+                out.qids.append(qid)
+        return out
+
+    def groups(self) -> list[int]:
+        sizes: list[int] = []
+        last = None
+        for q in self.qids:
+            if q != last:
+                sizes.append(0)
+                last = q
+            sizes[-1] += 1
+        return sizes
+
+    def dataset(self, reference: lgb.Dataset | None = None) -> lgb.Dataset:
+        return lgb.Dataset(
+            np.asarray(self.x, dtype=np.float64),
+            label=np.asarray(self.y),
+            group=self.groups(),
+            feature_name=list(FEATURES),
+            reference=reference,
+            free_raw_data=False,
+        )
+
+    def data_hash(self) -> str:
+        h = hashlib.sha256()
+        h.update(np.asarray(self.x, dtype=np.float64).tobytes())
+        h.update(np.asarray(self.y, dtype=np.int64).tobytes())
+        h.update("\n".join(self.qids).encode())
+        return h.hexdigest()
+
+
+def golden_texts(path: Path = GOLDEN_QUERIES) -> list[str]:
+    with path.open() as fh:
+        return [json.loads(line)["query"] for line in fh if line.strip()]
+
+
+def generated_rows(
+    source: CandidateSource,
+    queries: Sequence[GeneratedQuery],
+    vectors: dict[str, np.ndarray] | None = None,
+    progress: Progress | None = None,
+) -> RankRows:
+    """Candidates of each generated query from the real retrieval, featurised and graded."""
+    assert_disjoint([q.text for q in queries], golden_texts())
+    catalog: CatalogSnapshot = source.catalog
+    parsed = source.parse([q.text for q in queries])
+    vecs = source.encode(parsed)
+    rows = RankRows()
+    for i, (q, pq) in enumerate(zip(queries, parsed, strict=True)):
+        for suffix, variant in (("", pq), ("/miss", simulated_miss(pq, q.id))):
+            if variant is None:
+                continue
+            cands = source.retrieve(variant, vecs[i])
+            ctx = context_for(variant.filters, cands, vectors)
+            feats: list[list[float]] = []
+            labels: list[int] = []
+            for c in cands:
+                p = catalog.get(c.product_id)
+                if p is None:
+                    continue
+                feats.append(feature_vector(ctx, c, p, vectors.get(c.product_id) if vectors else None))
+                labels.append(grade(q.constraints, p))
+            # Both lists of one query share the query's split (split_of reads the part before "/").
+            rows.add(q.id + suffix, feats, labels)
+        if progress and (i + 1) % 200 == 0:
+            progress(f"  retrieved {i + 1}/{len(queries)} queries")
+    return rows
+
+
+def simulated_miss(pq: ParsedQuery, qid: str) -> ParsedQuery | None:
+    """The query as if the extractor had missed one of its filters (chosen by a hash of the query
+    id), or None when it extracted none. With every filter pushed into retrieval, a correctly
+    parsed query's candidates all meet its constraints and carry no ranking signal; the lists
+    where the ranker matters at serve time are those of extraction misses, so we train on them."""
+    present = [k for k, v in pq.filters.model_dump().items() if v is not None]
+    if not present:
+        return None
+    drop = present[int(hashlib.sha1(qid.encode()).hexdigest()[:6], 16) % len(present)]
+    return ParsedQuery(pq.text, pq.filters.model_copy(update={drop: None}), pq.search)
+
+
+def fit(rows: RankRows, valid_share: float = 0.2) -> tuple[lgb.Booster, dict[str, float]]:
+    """LambdaRank on the 'train' queries with early stopping on the 'valid' ones."""
+    train = rows.select(lambda q: split_of(q, valid_share) == "train")
+    valid = rows.select(lambda q: split_of(q, valid_share) == "valid")
+    assert not set(train.qids) & set(valid.qids), "a query straddles train and valid"
+    dtrain = train.dataset()
+    dvalid = valid.dataset(reference=dtrain)
+    evals: dict[str, dict[str, list[float]]] = {}
+    booster = lgb.train(
+        PARAMS,
+        dtrain,
+        num_boost_round=ROUNDS,
+        valid_sets=[dvalid],
+        valid_names=["valid"],
+        callbacks=[lgb.early_stopping(EARLY_STOP, verbose=False), lgb.record_evaluation(evals)],
+    )
+    curve = evals.get("valid", {}).get("ndcg@10", [0.0])
+    metrics = {
+        "valid_ndcg@10": round(
+            float(curve[booster.best_iteration - 1] if booster.best_iteration else curve[-1]), 4
+        ),
+        "best_iteration": float(booster.best_iteration),
+        "train_queries": float(len(set(train.qids))),
+        "valid_queries": float(len(set(valid.qids))),
+    }
+    return booster, metrics
+
+
+def new_version(data_hash: str, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"ltr-{now.strftime('%Y%m%dT%H%M%S')}-{data_hash[:8]}"
+
+
+def train_seconds(t0: float) -> float:
+    return round(time.perf_counter() - t0, 1)

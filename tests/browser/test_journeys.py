@@ -1,0 +1,74 @@
+"""End to end in a real browser: a shopper buys, a reviewer labels. Screenshots go to
+``test-output/screenshots/``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.api.security import DEV_REVIEWER_KEY
+
+pytestmark = pytest.mark.browser
+
+
+def ask(page: Page, text: str, replies: int) -> None:
+    """Type into the chat input, send, and wait until there are ``replies`` assistant messages."""
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2 * replies)
+    expect(page.get_by_test_id("stChatMessage").last).to_contain_text("Here are")
+
+
+def test_a_shopper_asks_refines_adds_to_cart_and_checks_out(
+    page: Page, stack: dict[str, str], shots: Path
+) -> None:
+    page.goto(stack["chat"])
+    expect(page.get_by_role("heading", name="Shop assistant")).to_be_visible()
+    ask(page, "women's hoodies", 1)
+    ask(page, "in blue", 2)
+    last = page.get_by_test_id("stChatMessage").last
+    last.get_by_role("button", name="Add to cart").first.click()
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("Total $")
+    expect(page.get_by_text("Added ")).to_be_visible()
+    page.screenshot(path=str(shots / "chat.png"))
+    sidebar.get_by_role("button", name="Checkout").click()
+    expect(sidebar).to_contain_text("Order ord_")
+    page.screenshot(path=str(shots / "chat_checkout.png"))
+    query = parse_qs(urlparse(page.url).query)
+    cid, token = query["c"][0], query["t"][0]
+    data = httpx.get(f"{stack['api']}/v1/conversations/{cid}", headers={"X-Conversation-Token": token}).json()
+    assert len(data["orders"]) == 1 and data["cart"] == []
+    assert [t["message"] for t in data["turns"]] == ["women's hoodies", "in blue"]
+
+
+def test_a_reviewer_logs_in_filters_abstained_labels_one_and_exports(
+    page: Page, stack: dict[str, str], shots: Path, tmp_path: Path
+) -> None:
+    turn = httpx.post(f"{stack['api']}/v1/chat", json={"message": "a 3-seat sofa"}, timeout=60).json()
+    assert turn["abstained"]
+    page.goto(stack["console"])
+    page.get_by_label("Reviewer API key").fill(DEV_REVIEWER_KEY)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Signed in as dev-reviewer")).to_be_visible()
+    page.get_by_test_id("stSelectbox").filter(has_text="Abstained").click()
+    page.get_by_role("option", name="yes", exact=True).click()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.get_by_text("Turn 0 of ").first).to_be_visible()
+    page.get_by_role("button", name="Save label").click()
+    expect(page.get_by_text("Saved hallucination = ")).to_be_visible()
+    page.screenshot(path=str(shots / "console.png"), full_page=True)
+    page.get_by_role("button", name="Prepare export").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download golden set (JSONL)").click()
+    target = tmp_path / "golden.jsonl"
+    download.value.save_as(target)
+    docs = [json.loads(line) for line in target.read_text().splitlines()]
+    assert docs and all(d["labels"] for d in docs)
+    assert any(d["abstained"] and "hallucination" in d["labels"] for d in docs)

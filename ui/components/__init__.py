@@ -1,0 +1,1 @@
+"""Pieces of the shopper chat page, one concern each."""

@@ -1,0 +1,1 @@
+"""The review console's pages (run by ``ui/console.py``); every call carries the reviewer's key."""
