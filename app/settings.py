@@ -128,6 +128,23 @@ class Settings(BaseSettings):
     ui_port: int = 8501
     api_base_url: str = Field(default="http://127.0.0.1:8000", description="Where the UI finds the API.")
 
+    # --- edge: rate limits, body size, CORS (app/api/edge.py, app/api/ratelimit.py) -------------------
+    rate_limit_enabled: bool = Field(default=True, description="Per-IP/per-token limits on /v1/* (Redis).")
+    rate_limit_per_ip_per_min: int = Field(default=600, ge=1, description="Requests per IP per window.")
+    rate_limit_per_token_per_min: int = Field(default=120, ge=1, description="Per conversation token.")
+    rate_limit_window_s: int = Field(default=60, ge=1, description="Fixed window length in seconds.")
+    rate_limit_redis_url: str | None = Field(
+        default=None, description="Dedicated Redis for the counters; empty reuses the state store's."
+    )
+    rate_limit_key_prefix: str = "ctp:rl:"
+    trust_forwarded_for: bool = Field(
+        default=False, description="Take the client IP from the last X-Forwarded-For hop (behind a proxy)."
+    )
+    max_body_bytes: int = Field(default=64 * 1024, ge=1, description="Larger request bodies get 413.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed by CORS; empty sends no CORS headers."
+    )
+
     @computed_field  # type: ignore[prop-decorator]
     @property
     def resolved_database_url(self) -> str:

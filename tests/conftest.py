@@ -84,7 +84,12 @@ def encoder() -> Encoder:
 def built(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, redis_url: str, encoder: Encoder):
     var = tmp_path_factory.mktemp("var")
     settings = Settings(
-        data_dir=data_dir, var_dir=var, redis_url=redis_url, qdrant_url=None, database_url=None
+        data_dir=data_dir,
+        var_dir=var,
+        redis_url=redis_url,
+        qdrant_url=None,
+        database_url=None,
+        rate_limit_enabled=False,  # every test client is 127.0.0.1; tests/security enable it
     )
     report = build_catalog(settings, encoder=encoder, progress=False)
     return settings, report

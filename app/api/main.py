@@ -14,7 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.edge import install_edge
 from app.api.faults import install_fault_handlers
+from app.api.ratelimit import RateLimiter
 from app.api.routes import cart as cart_route
 from app.api.routes import chat, conversations, health
 from app.api.routes import events as events_route
@@ -32,6 +34,7 @@ log = logging.getLogger(__name__)
 
 class LifespanState(TypedDict):
     services: Services
+    rate_limiter: RateLimiter | None
 
 
 class WorkerPidHeader:
@@ -84,9 +87,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         drainer = Drainer(svc.logger) if isinstance(svc.logger, SpoolingTurnLogger) else None
         if drainer is not None:  # turns spooled while the database was down are written when it returns
             drainer.start()
+        limiter = RateLimiter.from_settings(settings, getattr(svc.state, "redis", None))
         try:
-            yield {"services": svc}
+            yield {"services": svc, "rate_limiter": limiter}
         finally:
+            if limiter is not None:
+                await limiter.aclose()
             if drainer is not None:
                 await drainer.stop()
             if own:
@@ -107,6 +113,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     install_fault_handlers(app)  # Redis / index / database outages → 503 with Retry-After
     app.add_middleware(WorkerPidHeader)
+    install_edge(app, settings)  # body-size limit, rate limits, CORS (app/api/edge.py)
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(stream_route.router)

@@ -27,6 +27,8 @@ from app.domain.turn import (
     ConversationState,
     GuardDecision,
     Intent,
+    Reply,
+    ShoppingTurn,
     TurnRecord,
 )
 from app.llm.trace import TurnTrace
@@ -140,19 +142,53 @@ class TurnPipeline:
         timer = StageTimer()
         trace = TurnTrace.begin()  # LLM calls, fallbacks and prompt versions of this turn
         turn_id = "t_" + uuid.uuid4().hex
-        errors: list[str] = []
 
         with stage(timer, "extract"):
             turn = await self.extractor.extract(message, before)
         with stage(timer, "remember"):
             state = merge(before, turn)
+        found = await self._search(turn, before, state, timer)  # embed → guard → retrieve → rank → fence
+        done = await self._act(turn, found.state, turn_id, timer)  # cart and checkout
+        if on_products is not None:  # streaming: the products go out before the reply is written
+            await on_products(
+                TurnPreview(
+                    turn_id=turn_id,
+                    conversation_id=state.conversation_id,
+                    intent=turn.intent,
+                    abstained=found.abstained,
+                    products=[
+                        *found.shown,
+                        *([done.cart.product] if done.cart and done.cart.product else []),
+                    ],
+                )
+            )
+        with stage(timer, "respond"):
+            reply = await self.responder.respond(
+                ResponseContext(
+                    turn=turn,
+                    state=done.state,
+                    products=found.shown,
+                    guard=found.decision,
+                    nearest=found.nearest,
+                    cart=done.cart,
+                    order=done.order,
+                    currency=self.currency,
+                    suggestions=done.suggestions,
+                )
+            )
+        record = self._record(turn_id, message, turn, before, found, done, reply, timer, trace)
+        await self._log(record)  # before the state advances: a turn that cannot be logged did not happen
+        await self.store.put(done.state)
+        cart_product = [done.cart.product] if done.cart and done.cart.product else []
+        by_id = {p.id: p for p in [*found.shown, *cart_product, *done.suggestions]}
+        products = [by_id[i] for i in reply.product_ids if i in by_id]
+        return TurnResult(record=record, products=products, state=done.state, order=done.order)
 
-        decision: GuardDecision | None = None
-        candidates: list[Candidate] = []
-        ranked: list[Candidate] = []
-        shown: list[Product] = []
-        nearest: list[Product] = []
-        fenced: list[str] = []
+    async def _search(
+        self, turn: ShoppingTurn, before: ConversationState, state: ConversationState, timer: StageTimer
+    ) -> _Found:
+        """Guard, retrieve, rank and fence a product search; other intents pass through."""
+        found = _Found(state=state)
         is_search = turn.intent in SEARCH_INTENTS
         text = search_text(state) if is_search else ""
         query_vec = None
@@ -164,80 +200,75 @@ class TurnPipeline:
             if decision is not None and text:
                 decision = decision.model_copy(update={"query": text})
             record_guard(span, decision)
-        abstained = bool(decision and decision.abstain)
-
-        if abstained:
+        found.decision = decision
+        if decision is not None and decision.abstain:
             # An out-of-scope request must not become the conversation's remembered search.
-            state = state.model_copy(update={"query": before.query, "filters": before.filters})
-            nearest = self.catalog.many(decision.nearest if decision else [])
+            found.state = state.model_copy(update={"query": before.query, "filters": before.filters})
+            found.nearest = self.catalog.many(decision.nearest)
         elif turn.intent in (Intent.compare, Intent.product_question) and turn.referenced:
-            shown = self.catalog.many(resolve_references(turn, before))
+            found.shown = self.catalog.many(resolve_references(turn, before))
         elif is_search and query_vec is not None:
             with stage(timer, "retrieve") as span:
-                candidates = await to_thread.run_sync(self.retriever.retrieve, query_vec, text, state.filters)
-                record_retrieval(span, text, candidates)
+                found.candidates = await to_thread.run_sync(
+                    self.retriever.retrieve, query_vec, text, state.filters
+                )
+                record_retrieval(span, text, found.candidates)
             with stage(timer, "rank") as span:
-                ranked = await to_thread.run_sync(self.ranker.rank, candidates, self.catalog, state)
-                record_rerank(span, ranked, self.versions.get("ranker", "ranker"), self.show_limit)
+                found.ranked = await to_thread.run_sync(
+                    self.ranker.rank, found.candidates, self.catalog, state
+                )
+                record_rerank(span, found.ranked, self.versions.get("ranker", "ranker"), self.show_limit)
             with stage(timer, "fence"):  # only products inside the guard's radius may be presented
-                presentable, fenced = self.guard.fence(query_vec, ranked)
-            shown = self.catalog.many([c.product_id for c in presentable[: self.show_limit]])
-            state = state.model_copy(update={"last_results": [p.id for p in shown]})
+                presentable, found.fenced = self.guard.fence(query_vec, found.ranked)
+            found.shown = self.catalog.many([c.product_id for c in presentable[: self.show_limit]])
+            found.state = state.model_copy(update={"last_results": [p.id for p in found.shown]})
+        return found
 
-        cart: CartOutcome | None = None
-        order: Order | None = None
-        suggestions: list[Product] = []
+    async def _act(
+        self, turn: ShoppingTurn, state: ConversationState, turn_id: str, timer: StageTimer
+    ) -> _Done:
+        """The cart actions a turn asks for: add to cart (with cross-sell) or checkout."""
+        done = _Done(state=state)
         if turn.intent is Intent.add_to_cart:
-            state, cart = add_to_cart(state, turn, self.catalog)
-            if cart.added is not None and self.cross_sell is not None:
-                suggestions = self.cross_sell.recommend([line.product_id for line in state.cart], 3)
+            done.state, done.cart = add_to_cart(state, turn, self.catalog)
+            if done.cart.added is not None and self.cross_sell is not None:
+                done.suggestions = self.cross_sell.recommend([line.product_id for line in done.state.cart], 3)
         elif turn.intent is Intent.checkout:
             with stage(timer, "checkout"):
-                order = await to_thread.run_sync(self.orders.place, state, turn_id)
-            if order is not None:
-                state = state.model_copy(update={"cart": []})
+                # The turn id is the idempotency key: a retried checkout turn is a new turn, new key.
+                done.order = await to_thread.run_sync(self.orders.place, state, turn_id)
+            if done.order is not None:
+                done.state = state.model_copy(update={"cart": []})
+        return done
 
-        if on_products is not None:  # streaming: the products go out before the reply is written
-            extra = [cart.product] if cart and cart.product else []
-            preview = TurnPreview(
-                turn_id=turn_id,
-                conversation_id=state.conversation_id,
-                intent=turn.intent,
-                abstained=abstained,
-                products=[*shown, *extra],
-            )
-            await on_products(preview)
-        with stage(timer, "respond"):
-            reply = await self.responder.respond(
-                ResponseContext(
-                    turn=turn,
-                    state=state,
-                    products=shown,
-                    guard=decision,
-                    nearest=nearest,
-                    cart=cart,
-                    order=order,
-                    currency=self.currency,
-                    suggestions=suggestions,
-                )
-            )
-
+    def _record(
+        self,
+        turn_id: str,
+        message: str,
+        turn: ShoppingTurn,
+        before: ConversationState,
+        found: _Found,
+        done: _Done,
+        reply: Reply,
+        timer: StageTimer,
+        trace: TurnTrace,
+    ) -> TurnRecord:
         latency = dict(timer.ms)
         latency["total"] = timer.total()
-        record = TurnRecord(
+        return TurnRecord(
             turn_id=turn_id,
-            conversation_id=state.conversation_id,
+            conversation_id=done.state.conversation_id,
             turn_index=before.turns,
             created_at=self.clock(),
             message=message,
             extraction=turn,
             state_before=before.model_dump(mode="json"),
-            state_after=state.model_dump(mode="json"),
-            guard=decision,
-            candidates=ranked or candidates,
+            state_after=done.state.model_dump(mode="json"),
+            guard=found.decision,
+            candidates=found.ranked or found.candidates,
             shown=reply.product_ids,
             reply=reply.text,
-            abstained=abstained,
+            abstained=found.abstained,
             latency_ms=latency,
             versions={
                 **self.versions,
@@ -245,17 +276,41 @@ class TurnPipeline:
                 "extractor": turn.backend,
                 "responder": reply.backend,
             },
-            errors=errors,
+            errors=[],
             fallbacks=trace.fallbacks,
-            fenced=fenced,
+            fenced=found.fenced,
             usage=trace.usage(),
         )
-        # Log before the state advances: a turn that cannot be logged did not happen.
+
+    async def _log(self, record: TurnRecord) -> None:
         try:
             await to_thread.run_sync(self.logger.write, record)
         except Exception as exc:
             raise TurnNotLogged(f"{type(exc).__name__}: {exc}") from exc
-        await self.store.put(state)
-        by_id = {p.id: p for p in [*shown, *([cart.product] if cart and cart.product else []), *suggestions]}
-        products = [by_id[i] for i in reply.product_ids if i in by_id]
-        return TurnResult(record=record, products=products, state=state, order=order)
+
+
+@dataclass
+class _Found:
+    """What the search stages produced for this turn."""
+
+    state: ConversationState
+    decision: GuardDecision | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    ranked: list[Candidate] = field(default_factory=list)
+    shown: list[Product] = field(default_factory=list)
+    nearest: list[Product] = field(default_factory=list)
+    fenced: list[str] = field(default_factory=list)
+
+    @property
+    def abstained(self) -> bool:
+        return bool(self.decision and self.decision.abstain)
+
+
+@dataclass
+class _Done:
+    """What the cart stage changed."""
+
+    state: ConversationState
+    cart: CartOutcome | None = None
+    order: Order | None = None
+    suggestions: list[Product] = field(default_factory=list)

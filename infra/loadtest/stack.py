@@ -83,6 +83,8 @@ class Stack:
             "OMP_NUM_THREADS": "1",
             "HF_HUB_OFFLINE": "1",
             "TOKENIZERS_PARALLELISM": "false",
+            # every simulated shopper comes from 127.0.0.1: per-IP limits would throttle the test
+            "CTP_RATE_LIMIT_ENABLED": "false",
         }
 
     def _ctp(self) -> str:
