@@ -110,8 +110,11 @@ def stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
             stop(proc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(stack: dict[str, str]) -> Iterator[object]:
+    """Module-scoped on purpose: Playwright's sync API keeps an event loop running in this thread
+    while it is open, and every later asyncio test would fail with "cannot be called from a
+    running event loop" if it stayed open for the session."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
