@@ -3,8 +3,9 @@
 The model sees only the products the ranker chose (``app/prompts/respond.v1.md``). Its reply is
 validated before anyone reads it: ``GroundedReply``'s validator takes a ``Grounding`` from
 instructor's validation context and rejects any price, colour or size that none of the context's
-products (or the shopper's own filters) has, any other catalog product's name, and any list item
-that names no context product. On rejection instructor re-asks with the reasons; after the
+products (or the shopper's own filters) has, any other catalog product's name, any list item
+that names no context product, any sentence of its own prompt (a prompt-injection leak), and any
+coupon/discount/free-item offer the listed products' own text does not make (red team, issue 9). On rejection instructor re-asks with the reasons; after the
 retries — or on a timeout, 5xx, rate limit, open breaker — the deterministic ``RulesResponder``
 answers and the turn log records the fallback and its reason.
 
@@ -35,6 +36,19 @@ _PRICE = re.compile(
 )
 _SIZES = re.compile(r"\bsizes?\s+((?:[A-Za-z0-9]{1,4}(?:\s*(?:[-–/,]|to|and|or)\s*)?)+)", re.I)
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s+(.+)$", re.M)
+#: Offers only the store can make; a reply may use these words only if a listed product's own text does.
+_OFFER = re.compile(
+    r"\b(?:coupons?|discounts?|promo(?:tion)?(?: code)?s?|vouchers?|gift cards?|free of charge|for free)\b"
+    r"|\d+\s?% off",
+    re.I,
+)
+PROMPT_LINE_MIN_CHARS = 24
+
+
+def prompt_lines(text: str) -> list[str]:
+    """The prompt's own sentences (normalised); finding one in a reply means the prompt leaked."""
+    parts = (" ".join(p.strip().lstrip("-#*• ").split()) for p in re.split(r"(?<=[.!?:])\s+|\n", text))
+    return [p.casefold() for p in parts if len(p) >= PROMPT_LINE_MIN_CHARS and "{{" not in p]
 
 
 class Grounding(BaseModel):
@@ -45,6 +59,8 @@ class Grounding(BaseModel):
     colors: set[str]
     sizes: set[str]
     other_names: set[str] = Field(default_factory=set, description="Catalog names NOT in the context.")
+    offers_ok: bool = Field(default=False, description="A listed product's own text mentions an offer.")
+    prompt_lines: list[str] = Field(default_factory=list, description="Instructions that must not leak.")
 
     @classmethod
     def of(
@@ -63,8 +79,14 @@ class Grounding(BaseModel):
         sizes = {s for p in products for raw in p.sizes if (s := vocab.canonical_size(raw) or raw.upper())}
         shown = {n.casefold() for n in names}
         others = {n.casefold() for n in catalog_names if n.casefold() not in shown and len(n) >= 8}
+        offers_ok = any(_OFFER.search(f"{p.name} {p.description}") for p in products)
         return cls(
-            names=names, prices=[*prices, *extra_prices], colors=colors, sizes=sizes, other_names=others
+            names=names,
+            prices=[*prices, *extra_prices],
+            colors=colors,
+            sizes=sizes,
+            other_names=others,
+            offers_ok=offers_ok,
         )
 
 
@@ -72,6 +94,11 @@ def ungrounded(text: str, g: Grounding, vocab: Vocabulary) -> list[str]:
     """What ``text`` states that the grounding does not support (empty means the reply is grounded)."""
     problems: list[str] = []
     folded = text.casefold()
+    flat = " ".join(folded.split())
+    if any(line in flat for line in g.prompt_lines):
+        problems.append("repeats its instructions; answer about the products only")
+    if not g.offers_ok:
+        problems += [f"offers '{m.group(0)}', which the store does not" for m in _OFFER.finditer(text)]
     for name in sorted(g.other_names):
         if name in folded:
             problems.append(f"mentions '{name}', which is not one of the listed products")
@@ -155,7 +182,9 @@ class LlmResponder:
         f = ctx.state.filters
         bounds = [b for b in (f.price_min, f.price_max) if b is not None]
         colors = [f.color] if f.color else []
-        return Grounding.of(ctx.products, self.vocabulary, self.catalog_names, bounds, colors)
+        grounding = Grounding.of(ctx.products, self.vocabulary, self.catalog_names, bounds, colors)
+        grounding.prompt_lines = prompt_lines(self.prompt.text)
+        return grounding
 
     async def respond(self, ctx: ResponseContext) -> Reply:
         if not uses_llm(ctx):

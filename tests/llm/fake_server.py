@@ -9,10 +9,11 @@ code. Requests are recorded so tests can assert what was sent (and that nothing 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ class FakeLlm:
     url: str
     script: list[Scripted] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    #: Answers requests once the script is empty (else 503): e.g. a model that complies with anything.
+    default: Callable[[dict[str, Any]], str] | None = None
 
     def answer(self, *contents: str) -> None:
         self.script += [Scripted(content=c) for c in contents]
@@ -75,7 +78,10 @@ def _app(fake: FakeLlm) -> FastAPI:
     async def completions(request: Request) -> JSONResponse:
         body = await request.json()
         fake.requests.append(body)
-        step = fake.script.pop(0) if fake.script else Scripted(status=503)
+        if fake.script:
+            step = fake.script.pop(0)
+        else:
+            step = Scripted(content=fake.default(body)) if fake.default else Scripted(status=503)
         if step.delay_s:
             await asyncio.sleep(step.delay_s)
         if step.status != 200:
@@ -111,19 +117,28 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def fake_llm_server() -> Iterator[FakeLlm]:
+@contextlib.contextmanager
+def serving(default: Callable[[dict[str, Any]], str] | None = None) -> Iterator[FakeLlm]:
+    """The scripted server on a free port in a thread, for as long as the block runs."""
     port = _free_port()
-    fake = FakeLlm(url=f"http://127.0.0.1:{port}/v1")
+    fake = FakeLlm(url=f"http://127.0.0.1:{port}/v1", default=default)
     server = uvicorn.Server(uvicorn.Config(_app(fake), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.02)
-    yield fake
-    server.should_exit = True
-    thread.join(timeout=5)
+    try:
+        yield fake
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def fake_llm_server() -> Iterator[FakeLlm]:
+    with serving() as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -56,7 +56,9 @@ def base_url(settings: Settings, encoder: Encoder) -> Iterator[str]:
     thread.join(timeout=10)
     services.index.close()
     services.engine.dispose()
-    print(f"\nrequests fuzzed: {FUZZED['requests']} (staff calls with the reviewer key: {FUZZED['staff_with_key']})")
+    print(
+        f"\nrequests fuzzed: {FUZZED['requests']} (staff calls with the reviewer key: {FUZZED['staff_with_key']})"
+    )
 
 
 @pytest.fixture(scope="module")

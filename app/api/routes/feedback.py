@@ -65,6 +65,7 @@ def record_feedback(engine: Engine, turn_id: str, body: FeedbackRequest) -> Feed
     response_model=FeedbackResponse,
     status_code=status.HTTP_201_CREATED,
     responses={
+        400: {"model": ErrorBody, "description": "The body is not JSON"},
         401: {"model": ErrorBody, "description": "Missing X-Conversation-Token"},
         404: {"model": ErrorBody, "description": "Unknown turn, or not this shopper's"},
         422: {"model": ErrorBody, "description": "Rating is not up/down, or the reason is too long"},

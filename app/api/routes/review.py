@@ -32,7 +32,14 @@ from app.api.review_store import (
 from app.api.schemas import ErrorBody
 from app.api.security import ReviewerDep
 
-router = APIRouter(prefix="/v1/review", tags=["review"])
+router = APIRouter(
+    prefix="/v1/review",
+    tags=["review"],
+    responses={
+        401: {"model": ErrorBody, "description": "Missing or unknown staff API key"},
+        403: {"model": ErrorBody, "description": "The key's role is too low"},
+    },
+)
 
 TurnId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
@@ -49,7 +56,7 @@ async def get_turns(
     services: ServicesDep,
     filters: Annotated[TurnFilters, Query()],
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,  # SQLite integers are 64-bit
 ) -> TurnPage:
     """Logged turns, newest first, matching every filter given."""
     return await to_thread.run_sync(list_turns, services.engine, filters, limit, offset)
@@ -68,7 +75,7 @@ async def get_trace(turn_id: TurnId, _: ReviewerDep, services: ServicesDep) -> T
     "/turns/{turn_id}/labels",
     response_model=HumanLabel,
     status_code=status.HTTP_201_CREATED,
-    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
 async def post_label(
     turn_id: TurnId, body: HumanLabelIn, principal: ReviewerDep, services: ServicesDep
