@@ -18,6 +18,7 @@ from app.domain.turn import ShownProduct
 from app.pipeline.cart import cart_total
 from app.pipeline.remember import ConversationBusy
 from app.pipeline.turn import TurnNotLogged, TurnResult, UnknownConversation
+from app.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 
@@ -64,29 +65,46 @@ async def chat(
 ) -> ChatResponse:
     """Run one shopping turn: the reply, the products it is grounded in, and the cart. A new
     conversation's response carries its ``conversation_token``; continuing one needs it."""
+    new_token, token_hash = await admit(body, request, settings, token)
+    try:
+        result = await pipeline.run(body.message, body.conversation_id, token_hash=token_hash)
+    except Exception as exc:
+        if (err := http_error(exc)) is not None:
+            raise err from exc
+        raise
+    return to_response(result, new_token)
+
+
+async def admit(
+    body: ChatRequest, request: Request, settings: Settings, token: str | None
+) -> tuple[str | None, str | None]:
+    """Checks every turn endpoint makes before the pipeline runs: the message length (413, never a
+    silent truncation) and the conversation token. Returns (new token, its hash) for a new
+    conversation, (None, None) for a continued one."""
     if len(body.message) > settings.max_message_chars:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE,
             f"message is {len(body.message)} characters; the limit is {settings.max_message_chars}. "
             "Nothing was stored — please shorten it and send again.",
         )
-    token_hash, new_token = None, None
     if body.conversation_id is None:
-        new_token, token_hash = new_conversation_token()
-    else:
-        await check_conversation_access(request, body.conversation_id, token)
-    try:
-        result = await pipeline.run(body.message, body.conversation_id, token_hash=token_hash)
-    except UnknownConversation as exc:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown conversation '{exc.args[0]}'") from exc
-    except ConversationBusy as exc:
-        raise HTTPException(
+        return new_conversation_token()
+    await check_conversation_access(request, body.conversation_id, token)
+    return None, None
+
+
+def http_error(exc: BaseException) -> HTTPException | None:
+    """The HTTP status of a turn failure, shared by ``/v1/chat`` and ``/v1/chat/stream``."""
+    if isinstance(exc, UnknownConversation):
+        return HTTPException(status.HTTP_404_NOT_FOUND, f"unknown conversation '{exc.args[0]}'")
+    if isinstance(exc, ConversationBusy):
+        return HTTPException(
             status.HTTP_409_CONFLICT, "another message of this conversation is still being answered"
-        ) from exc
-    except TurnNotLogged as exc:
-        raise HTTPException(
+        )
+    if isinstance(exc, TurnNotLogged):
+        return HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             "we could not record this message, so it was not processed; please send it again",
             headers={"Retry-After": "2"},
-        ) from exc
-    return to_response(result, new_token)
+        )
+    return None

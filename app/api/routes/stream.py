@@ -22,16 +22,15 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import PipelineDep, SettingsDep
-from app.api.routes.chat import ConversationToken, to_response
+from app.api.routes.chat import ConversationToken, admit, http_error, to_response
 from app.api.schemas import ChatRequest, ErrorBody
-from app.api.security import ACCESS_RESPONSES, check_conversation_access, new_conversation_token
+from app.api.security import ACCESS_RESPONSES
 from app.domain.turn import ShownProduct
-from app.pipeline.remember import ConversationBusy
-from app.pipeline.turn import TurnNotLogged, TurnPreview, TurnResult, UnknownConversation
+from app.pipeline.turn import TurnPreview, TurnResult
 
 router = APIRouter(prefix="/v1", tags=["chat"])
 _WORDS = re.compile(r"\S+\s*")
@@ -52,23 +51,6 @@ def chunk_text(text: str, words: int = 4) -> list[str]:
 
 def _line(payload: dict[str, Any]) -> bytes:
     return (json.dumps(payload, ensure_ascii=False) + "\n").encode()
-
-
-def http_error(exc: BaseException) -> HTTPException | None:
-    """The status ``/v1/chat`` gives the same failure."""
-    if isinstance(exc, UnknownConversation):
-        return HTTPException(status.HTTP_404_NOT_FOUND, f"unknown conversation '{exc.args[0]}'")
-    if isinstance(exc, ConversationBusy):
-        return HTTPException(
-            status.HTTP_409_CONFLICT, "another message of this conversation is still being answered"
-        )
-    if isinstance(exc, TurnNotLogged):
-        return HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "we could not record this message, so it was not processed; please send it again",
-            headers={"Retry-After": "2"},
-        )
-    return None
 
 
 def products_line(preview: TurnPreview) -> bytes:
@@ -120,17 +102,9 @@ async def chat_stream(
     token: ConversationToken = None,
 ) -> StreamingResponse:
     """Run one shopping turn and stream it: the products, then the reply, then the whole turn."""
-    if len(body.message) > settings.max_message_chars:
-        raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"message is {len(body.message)} characters; the limit is {settings.max_message_chars}. "
-            "Nothing was stored — please shorten it and send again.",
-        )
-    token_hash, new_token = None, None
-    if body.conversation_id is None:  # the token arrives in the final "turn" line
-        new_token, token_hash = new_conversation_token()
-    else:
-        await check_conversation_access(request, body.conversation_id, token)
+    new_token, token_hash = await admit(
+        body, request, settings, token
+    )  # a new token arrives in the "turn" line
     previews: asyncio.Queue[TurnPreview] = asyncio.Queue(maxsize=1)
     task = asyncio.create_task(
         pipeline.run(body.message, body.conversation_id, on_products=previews.put, token_hash=token_hash)
