@@ -147,6 +147,7 @@ def record_event(services: Services, conversation_id: str, product_id: str) -> b
         401: {"model": ErrorBody, "description": "Missing X-Conversation-Token"},
         404: {"model": ErrorBody, "description": "Unknown conversation or product"},
         409: {"model": ErrorBody, "description": "Busy conversation or out-of-stock variant"},
+        400: {"model": ErrorBody, "description": "The body is not JSON"},
         422: {"model": ErrorBody, "description": "Size or colour the product does not come in"},
     },
 )

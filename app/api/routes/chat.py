@@ -53,6 +53,7 @@ def to_response(result: TurnResult, token: str | None = None) -> ChatResponse:
         409: {"model": ErrorBody, "description": "Another turn of this conversation is running"},
         503: {"model": ErrorBody, "description": "The turn could not be logged; nothing changed"},
         413: {"model": ErrorBody, "description": "Message too long"},
+        400: {"model": ErrorBody, "description": "The body is not JSON"},
         422: {"model": ErrorBody, "description": "Malformed request"},
     },
 )

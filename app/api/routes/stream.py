@@ -91,6 +91,7 @@ async def _lines(
         **ACCESS_RESPONSES,
         409: {"model": ErrorBody, "description": "Another turn of this conversation is running"},
         413: {"model": ErrorBody, "description": "Message too long"},
+        400: {"model": ErrorBody, "description": "The body is not JSON"},
         422: {"model": ErrorBody, "description": "Malformed request"},
     },
 )
