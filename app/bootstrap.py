@@ -165,17 +165,25 @@ def make_responder(
     return LlmResponder(llm or LlmClient.from_settings(settings), rules, load_vocabulary(), names)
 
 
-def open_services(settings: Settings, encoder: Encoder | None = None) -> Services:
+def open_built(settings: Settings) -> tuple[Engine, CatalogStore, CatalogSnapshot, VectorIndex]:
+    """The database, catalog snapshot and vector index that ``ctp build`` made; ``NotBuilt`` if either
+    is empty. Shared by the API and the offline jobs (recsys training and evaluation)."""
     engine = make_engine(settings.resolved_database_url)
     create_schema(engine)
     store = CatalogStore(engine)
     if store.count() == 0:
         raise NotBuilt(f"the catalog in {settings.resolved_database_url} is empty: run `ctp build`")
     catalog = CatalogSnapshot(store.all(), store.catalog_hash())
-    llm = make_llm_client(settings)
-    index: VectorIndex = FailSafeIndex(open_index(settings))  # backend errors → SearchUnavailable (503)
+    index = open_index(settings)
     if index.count() == 0:
         raise NotBuilt("the vector index is empty: run `ctp build`")
+    return engine, store, catalog, index
+
+
+def open_services(settings: Settings, encoder: Encoder | None = None) -> Services:
+    engine, store, catalog, raw_index = open_built(settings)
+    llm = make_llm_client(settings)
+    index: VectorIndex = FailSafeIndex(raw_index)  # backend errors → SearchUnavailable (503)
     encoder = encoder or Encoder(threads=settings.torch_threads)
     state = make_state_store(settings.redis_url, settings.state_ttl_seconds)
     setup_tracing(settings)

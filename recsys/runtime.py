@@ -8,16 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Engine
 
-from app.bootstrap import NotBuilt
-from app.catalog.snapshot import CatalogSnapshot
+from app.bootstrap import open_built
 from app.catalog.store import CatalogStore
 from app.catalog.vocabulary import load_vocabulary
 from app.index.base import VectorIndex
 from app.index.embedder import Encoder
-from app.index.factory import open_index
 from app.pipeline.extract.rules import RulesExtractor
 from app.settings import Settings
-from app.storage.db import create_schema, make_engine
 from recsys.candidates import CandidateSource
 
 
@@ -43,15 +40,7 @@ def unit_vectors(index: VectorIndex, ids: list[str]) -> dict[str, np.ndarray]:
 
 
 def open_offline(settings: Settings, encoder: Encoder | None = None) -> Offline:
-    engine = make_engine(settings.resolved_database_url)
-    create_schema(engine)
-    store = CatalogStore(engine)
-    if store.count() == 0:
-        raise NotBuilt(f"the catalog in {settings.resolved_database_url} is empty: run `ctp build`")
-    catalog = CatalogSnapshot(store.all(), store.catalog_hash())
-    index = open_index(settings)
-    if index.count() == 0:
-        raise NotBuilt("the vector index is empty: run `ctp build`")
+    engine, store, catalog, index = open_built(settings)
     source = CandidateSource(
         extractor=RulesExtractor(load_vocabulary(), store.brands()),  # offline: deterministic
         encoder=encoder or Encoder(threads=settings.torch_threads),
