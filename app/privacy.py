@@ -6,7 +6,8 @@ numbers and IBANs never reach the ``turns`` table, the eval stream or a trace.
 
 Why regexes plus checksums rather than an NER model: the four kinds are syntactic, the check runs on
 every turn on the request path (microseconds, no model), and checksums keep the false-positive rate
-low where it matters — a 16-digit number is only a card when it passes Luhn, a country-prefixed
+low where it matters — a 16-digit number is only a card when it passes Luhn (and is written the way
+cards are: unbroken or in groups of three or more digits), a country-prefixed
 string is only an IBAN when it passes ISO 7064 mod 97. Shopping text is full of numbers (prices,
 sizes, quantities), so the phone pattern needs 7–15 digits, refuses a leading currency sign and
 needs an international prefix or a group of three or more digits (a list of sizes is not a phone).
@@ -25,7 +26,8 @@ IBAN = "[IBAN]"
 
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
-_CARD_RE = re.compile(r"(?<![\d.,])(?:\d[ -]?){12,18}\d(?![\d])")
+# A run of digit groups joined by single spaces or hyphens; ``_card_spans`` looks inside it.
+_DIGIT_RUN_RE = re.compile(r"(?<![\d.,])\d+(?:[ -]\d+)*(?![\d])")
 _PHONE_RE = re.compile(r"(?<![\w$€£.,])(?:\+|00)?\(?\d[\d\s().-]{5,}\d(?![\w%])")
 
 
@@ -56,6 +58,30 @@ def _digits(s: str) -> str:
     return "".join(c for c in s if c.isdigit())
 
 
+def _card_spans(run: str) -> list[tuple[int, int]]:
+    """Where card numbers sit inside a run of digit groups, as (start, end) offsets.
+
+    A card is 13–19 digits, unbroken or in groups of three or more (4-4-4-4, Amex 4-6-5, 4-4-4-4-3),
+    passing Luhn. Luhn alone lets one digit string in ten through — a list of two-digit sizes such as
+    "32 32 32 34 36 36 36" may pass it — so the grouping rule keeps sizes out. The search is over
+    every contiguous stretch of groups, longest first, so a quantity or size written right before a
+    card ("2 4111 1111 1111 1111") does not hide the card."""
+    groups = [(m.start(), m.end()) for m in re.finditer(r"\d+", run)]
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(groups):
+        for j in range(len(groups) - 1, i - 1, -1):
+            stretch = groups[i : j + 1]
+            digits = _digits(run[stretch[0][0] : stretch[-1][1]])
+            grouped = len(stretch) == 1 or all(e - s >= 3 for s, e in stretch)
+            if 13 <= len(digits) <= 19 and grouped and luhn_valid(digits):
+                spans.append((stretch[0][0], stretch[-1][1]))
+                i = j
+                break
+        i += 1
+    return spans
+
+
 def looks_like_phone(s: str) -> bool:
     """7–15 digits, and either an international prefix or a group of at least three digits: a list
     of sizes ("32 34 36 38") is two-digit groups, a phone number almost never is."""
@@ -81,10 +107,16 @@ def redact(text: str) -> tuple[str, list[str]]:
         return m.group(0)
 
     def sub_card(m: re.Match[str]) -> str:
-        if luhn_valid(_digits(m.group(0))):
-            found.add("card")
-            return CARD
-        return m.group(0)
+        run = m.group(0)
+        spans = _card_spans(run)
+        if not spans:
+            return run
+        found.add("card")
+        pieces, last = [], 0
+        for start, end in spans:
+            pieces += [run[last:start], CARD]
+            last = end
+        return "".join(pieces) + run[last:]
 
     def sub_phone(m: re.Match[str]) -> str:
         if looks_like_phone(m.group(0)):
@@ -94,7 +126,7 @@ def redact(text: str) -> tuple[str, list[str]]:
 
     out = _EMAIL_RE.sub(sub_email, text)
     out = _IBAN_RE.sub(sub_iban, out)
-    out = _CARD_RE.sub(sub_card, out)
+    out = _DIGIT_RUN_RE.sub(sub_card, out)
     out = _PHONE_RE.sub(sub_phone, out)
     return out, sorted(found)
 

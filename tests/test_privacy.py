@@ -76,6 +76,19 @@ def test_a_list_of_sizes_is_not_a_phone_number() -> None:
     assert redact("jeans in 28 30 32 34 36") == ("jeans in 28 30 32 34 36", [])
 
 
+def test_a_luhn_valid_list_of_sizes_is_not_a_card() -> None:
+    # Found by Hypothesis in CI: 14 digits that pass Luhn, written as two-digit sizes.
+    assert redact("32 32 32 34 36 36 36") == ("32 32 32 34 36 36 36", [])
+
+
+def test_an_amex_number_in_its_four_six_five_grouping_is_a_card() -> None:
+    assert redact("amex 3782 822463 10005") == (f"amex {CARD}", ["card"])
+
+
+def test_a_card_right_after_a_quantity_is_still_found() -> None:
+    assert redact("2 4111 1111 1111 1111 please") == (f"2 {CARD} please", ["card"])
+
+
 def test_a_sixteen_digit_number_failing_luhn_is_not_a_card() -> None:
     assert redact("ref 4111 1111 1111 1112") == ("ref 4111 1111 1111 1112", [])
 
@@ -91,6 +104,18 @@ def test_no_email_survives(before: str, email: str, after: str) -> None:
     out, kinds = redact(f"{before} {email} {after}")
     assert email not in out and "@" not in out
     assert "email" in kinds
+
+
+@given(WORDS, CARDS, st.sampled_from([" ", "-", ""]), WORDS)
+def test_no_card_survives_between_sizes_and_quantities(before: str, card: str, sep: str, after: str) -> None:
+    grouped = sep.join(card[i : i + 4] for i in range(0, 16, 4))
+    out, kinds = redact(f"{before} {grouped} {after}")
+    assert card not in _digits_only(out)
+    assert "card" in kinds
+
+
+def _digits_only(s: str) -> str:
+    return "".join(c for c in s if c.isdigit())
 
 
 @given(WORDS, CARDS, st.sampled_from([" ", "-", ""]))
