@@ -52,6 +52,10 @@ def render(summary: dict[str, Any], runs: list[RunStats], sweep: list[RunStats])
         out += endpoint_table(run)
         out += [
             "",
+            f"pooled (exact): every request p50/p95/p99 {run.overall.p50_ms}/{run.overall.p95_ms}/"
+            f"{run.overall.p99_ms} ms (n={run.overall.n}); chat turns {run.chat.p50_ms}/{run.chat.p95_ms}/"
+            f"{run.chat.p99_ms} ms (n={run.chat.n})",
+            "",
             f"error rate {run.error_rate:.2%}; expected 4xx answered correctly: {run.expected_4xx}",
             "",
         ]

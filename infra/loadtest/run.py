@@ -31,7 +31,16 @@ from sqlalchemy import create_engine, text
 
 from infra.loadtest.report import plot_sweep, render
 from infra.loadtest.stack import REPO, Stack
-from infra.loadtest.stats import RunStats, chat_latency, final_counts, parse_locust_csv, stage_percentiles
+from infra.loadtest.stats import (
+    CHAT_PREFIX,
+    RunStats,
+    chat_latency,
+    final_counts,
+    parse_locust_csv,
+    pooled,
+    read_samples,
+    stage_percentiles,
+)
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 cli = typer.Typer(add_completion=False)
@@ -52,14 +61,23 @@ def run_locust(stack: Stack, out: Path, label: str, users: int, duration: float,
         "-u", str(users), "-r", str(max(users, 1)), "-t", f"{int(duration)}s", "--stop-timeout", "10",
         "--host", stack.base_url, "--csv", str(prefix), "--json-file", str(prefix), "--only-summary", "--loglevel", "WARNING",
     ]  # fmt: skip
-    env = {**os.environ, "CTP_LOAD_THINK": think}
+    samples = out / f"{label}_samples.csv"
+    env = {**os.environ, "CTP_LOAD_THINK": think, "CTP_LOAD_SAMPLES": str(samples)}
     with (out / f"{label}.log").open("wb") as log:
         subprocess.run(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, check=False)
     endpoints, total = parse_locust_csv(Path(f"{prefix}_stats.csv"))
     # The CSV is written as the run stops, before in-flight requests land; the JSON is final.
     endpoints, total = final_counts(endpoints, total, json.loads(Path(f"{prefix}.json").read_text()))
+    rows = read_samples(samples)
     return RunStats(
-        label=label, users=users, think=think, duration_s=duration, endpoints=endpoints, total=total
+        label=label,
+        users=users,
+        think=think,
+        duration_s=duration,
+        endpoints=endpoints,
+        total=total,
+        overall=pooled(rows),
+        chat=pooled(rows, CHAT_PREFIX),
     )
 
 
@@ -171,7 +189,7 @@ def main(
     sat = runs[1] if len(runs) > 1 else None
     ratio = sat.chat_rps / ceiling["ceiling"] if sat else None
     targets = [
-        {"target": f"p95 ≤ 150 ms at {users} shoppers", "measured": f"{chat_latency(shoppers)[1]} ms", "ok": chat_latency(shoppers)[1] <= 150},
+        {"target": f"p95 ≤ 150 ms at {users} shoppers (every request, pooled)", "measured": f"{shoppers.overall.p95_ms} ms (chat turns: {shoppers.chat.p95_ms} ms)", "ok": shoppers.overall.p95_ms <= 150},
         {"target": "zero errors", "measured": str(sum(r.total.failures for r in [*runs, *sweep_runs])), "ok": all(r.total.failures == 0 for r in [*runs, *sweep_runs])},
     ]  # fmt: skip
     if ratio is not None:

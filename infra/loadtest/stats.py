@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 CHAT_PREFIX = "POST /v1/chat"
 EXPECTED_PREFIX = "4xx expected"
@@ -24,6 +24,16 @@ class EndpointStats(BaseModel):
     max_ms: float
 
 
+class Pooled(BaseModel):
+    """Exact percentiles over every sample of a group of requests (not an average of per-endpoint
+    percentiles, which can hide a slow endpoint behind many fast ones)."""
+
+    n: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
 class RunStats(BaseModel):
     label: str
     users: int
@@ -31,6 +41,8 @@ class RunStats(BaseModel):
     duration_s: float
     endpoints: list[EndpointStats]
     total: EndpointStats
+    overall: Pooled = Field(description="Every request of the run, pooled.")
+    chat: Pooled = Field(description="The chat turns (``POST /v1/chat [...]``), pooled.")
 
     @property
     def chat_ok(self) -> int:
@@ -114,16 +126,24 @@ def final_counts(
     return fixed, total.model_copy(update=update)
 
 
+def read_samples(path: Path) -> list[tuple[float, str, float]]:
+    """(start seconds, request name, ms) per request from the locustfile's ``CTP_LOAD_SAMPLES`` CSV."""
+    with path.open() as fh:
+        return [(float(r["start_s"]), r["name"], float(r["ms"])) for r in csv.DictReader(fh)]
+
+
+def pooled(samples: list[tuple[float, str, float]], prefix: str = "") -> Pooled:
+    """Exact p50/p95/p99 over the samples whose name starts with ``prefix`` ("" = all)."""
+    ms = np.asarray([m for _, name, m in samples if name.startswith(prefix)], dtype=float)
+    if ms.size == 0:
+        return Pooled(n=0, p50_ms=0.0, p95_ms=0.0, p99_ms=0.0)
+    p50, p95, p99 = (round(float(np.percentile(ms, q)), 1) for q in (50, 95, 99))
+    return Pooled(n=int(ms.size), p50_ms=p50, p95_ms=p95, p99_ms=p99)
+
+
 def chat_latency(run: RunStats) -> tuple[float, float, float]:
-    """Request-weighted p50/p95/p99 over the chat endpoints (an approximation of the pooled
-    percentile; the per-endpoint rows are exact)."""
-    chats = [e for e in run.endpoints if e.name.startswith(CHAT_PREFIX) and e.requests]
-    n = sum(e.requests for e in chats)
-    if not n:
-        return 0.0, 0.0, 0.0
-    return tuple(
-        round(sum(getattr(e, k) * e.requests for e in chats) / n, 1) for k in ("p50_ms", "p95_ms", "p99_ms")
-    )  # type: ignore[return-value]
+    """Pooled p50/p95/p99 (ms) of the run's chat turns."""
+    return run.chat.p50_ms, run.chat.p95_ms, run.chat.p99_ms
 
 
 def stage_percentiles(latencies: list[dict[str, float]]) -> dict[str, dict[str, float]]:
