@@ -8,13 +8,17 @@ from datetime import UTC, datetime
 from app.settings import Settings
 from recsys import artifact
 from recsys.crosssell import CROSSSELL_FEATURES, CrossSell, train_crosssell
+from recsys.evaluate import load_queries
 from recsys.features import FEATURE_VERSION, FEATURES
 from recsys.labels import generate_queries
 from recsys.logs import log_rows
 from recsys.runtime import Offline, unit_vectors
-from recsys.train import PARAMS, Progress, fit, generated_rows, golden_texts, new_version
+from recsys.train import PARAMS, Progress, fit, generated_rows, golden_texts, hand_written_rows, new_version
 
 DEFAULT_QUERIES = 1000
+#: Hand-written queries that join the validation set (early stopping) and are never trained on;
+#: the ``test`` split stays for ``recsys evaluate`` alone.
+VALID_SPLIT = "calibration"
 
 
 def train_artifact(
@@ -31,13 +35,21 @@ def train_artifact(
     progress(f"generated {len(queries)} training queries from catalog attributes")
     rows = generated_rows(offline.source, queries, vectors, progress)
     sources = ["generated attribute queries (graded by recsys.labels.grade)"]
+    hand = load_queries(splits=("train",))
+    rows.extend(hand_written_rows(offline.source, hand, vectors))
+    sources.append(f"{len(hand)} hand-written shopper queries, golden train split (same grade rule)")
+    valid = hand_written_rows(offline.source, load_queries(splits=(VALID_SPLIT,)), vectors)
+    progress(
+        f"hand-written: {len(set(rows.qids) & {'h' + q.id for q in hand})} informative lists of "
+        f"{len(hand)} train-split queries; {len(set(valid.qids))} of the {VALID_SPLIT} split join validation"
+    )
     if from_logs:
         logged, turns = log_rows(offline.engine, catalog, vectors)
         progress(f"turn log: {turns} turns with events, {len(set(logged.qids))} informative")
         rows.extend(logged)
         sources.append("turn log events (checkout 3 > add_to_cart 2 > click 1 > impression 0)")
     progress(f"training LambdaRank on {len(rows.y)} rows / {len(set(rows.qids))} lists")
-    model, metrics = fit(rows)
+    model, metrics = fit(rows, extra_valid=valid)
     progress(f"ranker: {metrics}")
     links = offline.store.links_for([p.id for p in catalog.all()])
     cs_model, cs_metrics = train_crosssell(CrossSell(catalog, links, vectors))

@@ -65,8 +65,15 @@ def evaluate(version: Annotated[str, typer.Option(help="Artifact version.")] = "
     from app.pipeline.rank import HeuristicRanker
     from app.pipeline.rank import Ranker as RankerProtocol
     from recsys import artifact
-    from recsys.evaluate import evaluate as run
-    from recsys.evaluate import load_judged, load_queries, markdown_table
+    from recsys.evaluate import (
+        collect_runs,
+        load_judged,
+        load_queries,
+        markdown_table,
+        paired_delta,
+        per_query_ndcg,
+        summarise,
+    )
     from recsys.ranker import LightGbmRanker
     from recsys.runtime import open_offline, unit_vectors
 
@@ -83,10 +90,17 @@ def evaluate(version: Annotated[str, typer.Option(help="Artifact version.")] = "
             "heuristic ranker": HeuristicRanker(),
             f"LightGBM ({meta.version})": LightGbmRanker(model, meta.version, vectors),
         }
-        table = run(offline.source, judged, rankers, progress=typer.echo)
+        runs = collect_runs(offline.source, judged, rankers, progress=typer.echo)
     finally:
         offline.close()
-    typer.echo(markdown_table(table))
+    typer.echo(markdown_table(summarise(runs)))
+    hybrid = per_query_ndcg(runs, "hybrid fusion (RRF)")
+    for name in rankers:
+        d = paired_delta(hybrid, per_query_ndcg(runs, name))
+        typer.echo(
+            f"{name} − hybrid, NDCG@10: {d.mean:+.4f} (95 % paired bootstrap CI {d.ci_low:+.4f} … "
+            f"{d.ci_high:+.4f}); better on {d.better}, worse on {d.worse}, tied on {d.tied} queries"
+        )
 
 
 @app.command()

@@ -147,6 +147,49 @@ def summarise(runs: Mapping[str, list[tuple[list[str], dict[str, int]]]]) -> dic
     return table
 
 
+Runs = dict[str, list[tuple[list[str], dict[str, int]]]]
+
+
+class PairedDelta(BaseModel):
+    """Method ``b`` minus method ``a`` on NDCG@k, query by query (the same queries, paired)."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    better: int
+    worse: int
+    tied: int
+
+
+def paired_delta(
+    a: Sequence[float], b: Sequence[float], resamples: int = 10_000, seed: int = 0
+) -> PairedDelta:
+    """Mean of ``b - a`` with a 95 % percentile bootstrap interval over queries, and how many
+    queries ``b`` wins, loses and ties. With most lists at their ceiling, a few queries decide a
+    mean difference; the interval and the counts say whether it means anything."""
+    import numpy as np
+
+    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+    if d.size == 0:
+        return PairedDelta(mean=0.0, ci_low=0.0, ci_high=0.0, better=0, worse=0, tied=0)
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, d.size, size=(resamples, d.size))].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    eps = 1e-9
+    return PairedDelta(
+        mean=round(float(d.mean()), 4),
+        ci_low=round(float(lo), 4),
+        ci_high=round(float(hi), 4),
+        better=int((d > eps).sum()),
+        worse=int((d < -eps).sum()),
+        tied=int((abs(d) <= eps).sum()),
+    )
+
+
+def per_query_ndcg(runs: Runs, method: str, k: int = 10) -> list[float]:
+    return [ndcg_at(r, j, k) for r, j in runs[method]]
+
+
 def evaluate(
     source: CandidateSource,
     queries: Sequence[GoldenQuery],
@@ -154,11 +197,19 @@ def evaluate(
     progress: Progress | None = None,
 ) -> dict[str, dict[str, float]]:
     """Rank every held-out query with each retrieval mode and each ranker (over the hybrid list)."""
+    return summarise(collect_runs(source, queries, rankers, progress))
+
+
+def collect_runs(
+    source: CandidateSource,
+    queries: Sequence[GoldenQuery],
+    rankers: Mapping[str, Ranker],
+    progress: Progress | None = None,
+) -> Runs:
+    """Each method's (ranking, judgments) per query, in query order."""
     parsed = source.parse([q.query for q in queries])
     vecs = source.encode(parsed)
-    runs: dict[str, list[tuple[list[str], dict[str, int]]]] = {
-        m: [] for m in ("dense only", "sparse only", "hybrid fusion (RRF)", *rankers)
-    }
+    runs: Runs = {m: [] for m in ("dense only", "sparse only", "hybrid fusion (RRF)", *rankers)}
     for i, (q, pq) in enumerate(zip(queries, parsed, strict=True)):
         state = ConversationState(conversation_id="eval", filters=pq.filters, query=pq.search)
         for mode, name in (("dense", "dense only"), ("sparse", "sparse only")):
@@ -171,7 +222,7 @@ def evaluate(
             runs[name].append(([c.product_id for c in order], q.judgments))
         if progress and (i + 1) % 25 == 0:
             progress(f"  evaluated {i + 1}/{len(queries)} queries")
-    return summarise(runs)
+    return runs
 
 
 def markdown_table(table: Mapping[str, Mapping[str, float]]) -> str:

@@ -14,11 +14,12 @@ from app.pipeline.extract.rules import RulesExtractor
 from recsys import artifact
 from recsys.candidates import CandidateSource
 from recsys.crosssell import CrossSell
+from recsys.evaluate import load_queries
 from recsys.features import FEATURES
 from recsys.labels import generate_queries
 from recsys.ranker import LightGbmRanker
 from recsys.runtime import unit_vectors
-from recsys.train import fit, generated_rows, golden_texts, new_version
+from recsys.train import fit, generated_rows, golden_texts, hand_written_rows, new_version
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,19 @@ def test_artifact_is_saved_with_metadata_and_a_current_pointer(trained) -> None:
     assert loaded.version == meta.version
     assert loaded.features == list(FEATURES) == model.feature_name()
     assert loaded.rows > 0 and "valid_ndcg@10" in loaded.metrics
+
+
+def test_held_out_test_queries_are_refused_as_training_rows(source: CandidateSource) -> None:
+    test_split = load_queries(splits=("test",))[:2]
+    with pytest.raises(AssertionError, match="never be trained on"):
+        hand_written_rows(source, test_split)
+
+
+def test_hand_written_rows_keep_only_lists_with_a_ranking_signal(source: CandidateSource) -> None:
+    rows = hand_written_rows(source, load_queries(splits=("train",))[:40])
+    assert all(q.startswith("hq") for q in rows.qids)
+    for q in set(rows.qids):
+        assert len({y for y, qq in zip(rows.y, rows.qids, strict=True) if qq == q}) >= 2
 
 
 def test_a_missing_version_says_to_train(tmp_path: Path) -> None:
