@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -30,6 +31,15 @@ from app.pipeline.spool import Drainer, SpoolingTurnLogger
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def freeze_startup_heap() -> None:
+    """Move everything loaded at start-up (model, tokenizer, catalog snapshot, index handles: ~580k
+    objects) out of the garbage collector's reach. A full collection over them took ~240 ms and
+    stalled every request in flight on that worker — the load test's p99 spikes; after
+    ``gc.freeze()`` the same collection takes < 1 ms. Objects are still freed by reference counting."""
+    gc.collect()
+    gc.freeze()
 
 
 class LifespanState(TypedDict):
@@ -79,6 +89,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc: Services = (
             services if services is not None else await to_thread.run_sync(open_services, settings)
         )
+        if own:
+            freeze_startup_heap()
         if not svc.state.shared and settings.api_workers > 1:
             raise RuntimeError(
                 "the in-process conversation store cannot be shared by several workers: "

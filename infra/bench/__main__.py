@@ -73,14 +73,15 @@ def main(
         rows = []
         typer.echo("\nQdrant Edge HNSW on synthetic 384-d vectors (200 queries, top 10, 1 search thread):")
         typer.echo(
-            f"  {'points':>8} {'dist':<9} {'filter':<6} {'build s':>8} {'p50 ms':>7} {'p95 ms':>7} {'exact p50':>9} {'recall@10':>9}"
+            f"  {'points':>8} {'dist':<9} {'filter':<6} {'ef':>7} {'build s':>8} {'p50 ms':>7} {'p95 ms':>7} {'exact p50':>9} {'recall@10':>9}"
         )
         for n in points:
             for kind in distributions.split(","):
                 for p in vector_scale(n, kind):
                     rows.append(p.model_dump())
                     typer.echo(
-                        f"  {p.points:>8} {p.distribution:<9} {'yes' if p.filtered else 'no':<6} {p.build_s:>8.1f} "
+                        f"  {p.points:>8} {p.distribution:<9} {'yes' if p.filtered else 'no':<6} "
+                        f"{p.hnsw_ef or 'default':>7} {p.build_s:>8.1f} "
                         f"{p.p50_ms:>7.3f} {p.p95_ms:>7.3f} {p.exact_p50_ms:>9.3f} {p.recall_at_10:>9.4f}"
                     )
         results["vectors"] = rows

@@ -6,7 +6,8 @@ built with the same settings as the app's index (``indexing_threshold`` low enou
 ``optimize()`` builds HNSW; payload indexes on a keyword and a float field), then 200 queries are
 timed with and without a filter (``cat == c3 AND price < 50``: ~5 % of the points pass), and their
 top-10 is compared with exact search (``SearchParams(exact=True)``) for recall@10 — the figure
-that silently drops as an HNSW index grows or a filter gets selective.
+that silently drops as an HNSW index grows or a filter gets selective. Unfiltered search is also
+timed with a wider beam (``hnsw_ef=HIGH_EF``): the knob that buys recall back, and its price.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ DIM = 384
 VEC = "dense"
 BATCH = 2000
 N_QUERIES = 200
+HIGH_EF = 256
 
 
 class ScalePoint(BaseModel):
@@ -32,6 +34,7 @@ class ScalePoint(BaseModel):
     distribution: str
     build_s: float
     filtered: bool
+    hnsw_ef: int | None = None
     p50_ms: float
     p95_ms: float
     exact_p50_ms: float
@@ -80,13 +83,13 @@ def _flt() -> qe.Filter:
 
 
 def _search(
-    shard: qe.EdgeShard, q: np.ndarray, flt: qe.Filter | None, exact: bool
+    shard: qe.EdgeShard, q: np.ndarray, flt: qe.Filter | None, exact: bool, ef: int | None = None
 ) -> tuple[float, list[int]]:
     req = qe.QueryRequest(
         limit=10,
         query=qe.Query.Nearest(q.tolist(), using=VEC),
         filter=flt,
-        params=qe.SearchParams(exact=exact),
+        params=qe.SearchParams(exact=exact, hnsw_ef=None if exact else ef),
     )
     t0 = time.perf_counter()
     hits = shard.query(req)
@@ -95,10 +98,10 @@ def _search(
 
 def measure(shard: qe.EdgeShard, queries: np.ndarray, n: int, kind: str, build_s: float) -> list[ScalePoint]:
     out = []
-    for flt in (None, _flt()):
+    for flt, ef in ((None, None), (None, HIGH_EF), (_flt(), None)):
         approx_t, exact_t, recalls = [], [], []
         for q in queries:
-            t, ids = _search(shard, q, flt, exact=False)
+            t, ids = _search(shard, q, flt, exact=False, ef=ef)
             te, truth = _search(shard, q, flt, exact=True)
             approx_t.append(t)
             exact_t.append(te)
@@ -109,6 +112,7 @@ def measure(shard: qe.EdgeShard, queries: np.ndarray, n: int, kind: str, build_s
                 distribution=kind,
                 build_s=round(build_s, 1),
                 filtered=flt is not None,
+                hnsw_ef=ef,
                 p50_ms=round(statistics.median(approx_t), 3),
                 p95_ms=round(float(np.percentile(approx_t, 95)), 3),
                 exact_p50_ms=round(statistics.median(exact_t), 3),

@@ -81,8 +81,12 @@ if _SAMPLES is not None:
         )
 
     @events.test_stop.add_listener
-    def _close(**_: Any) -> None:
+    def _flush(**_: Any) -> None:
         _SAMPLES.flush()
+
+    @events.quitting.add_listener
+    def _close(**_: Any) -> None:  # requests still in flight at test_stop land before this
+        _SAMPLES.close()
 
 
 def _wait_time() -> Any:

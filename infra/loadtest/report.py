@@ -68,8 +68,10 @@ def render(summary: dict[str, Any], runs: list[RunStats], sweep: list[RunStats])
             "![sweep](sweep.png)",
             "",
         ]
-    out += ["## Per-stage latency from the turn log (`turns.record->latency_ms`)", ""]
-    out += stage_table(summary["stages"])
+    for label, stages in summary["stages"].items():
+        out += [f"## Per-stage latency from the turn log, {label} run (`turns.record->latency_ms`)", ""]
+        out += stage_table(stages)
+        out.append("")
     out += ["", "## Ceiling and cost", ""]
     out += [f"- {k}: {v}" for k, v in summary["cost"].items()]
     check = summary["turn_check"]

@@ -23,6 +23,7 @@ import platform
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -69,6 +70,8 @@ def run_locust(stack: Stack, out: Path, label: str, users: int, duration: float,
     # The CSV is written as the run stops, before in-flight requests land; the JSON is final.
     endpoints, total = final_counts(endpoints, total, json.loads(Path(f"{prefix}.json").read_text()))
     rows = read_samples(samples)
+    if len(rows) != total.requests:  # the pooled percentiles would not cover every request
+        print(f"warning: {label}: {len(rows)} latency samples for {total.requests} requests", file=sys.stderr)
     return RunStats(
         label=label,
         users=users,
@@ -81,14 +84,26 @@ def run_locust(stack: Stack, out: Path, label: str, users: int, duration: float,
     )
 
 
-def turn_latencies(database_url: str) -> tuple[int, list[dict[str, float]]]:
+def turn_latencies(database_url: str) -> list[tuple[datetime, dict[str, float]]]:
+    """(created_at, per-stage latency) of every logged turn."""
     engine = create_engine(database_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT record->'latency_ms' FROM turns")).all()
+            rows = conn.execute(text("SELECT created_at, record->'latency_ms' FROM turns")).all()
     finally:
         engine.dispose()
-    return len(rows), [r[0] if isinstance(r[0], dict) else json.loads(r[0]) for r in rows]
+    return [(_utc(r[0]), r[1] if isinstance(r[1], dict) else json.loads(r[1])) for r in rows]
+
+
+def _utc(ts: datetime) -> datetime:
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
+
+
+def within(
+    latencies: list[tuple[datetime, dict[str, float]]], window: tuple[datetime, datetime]
+) -> list[dict[str, float]]:
+    """The latency dicts of the turns logged during ``window`` (one Locust run)."""
+    return [lat for at, lat in latencies if window[0] <= at <= window[1]]
 
 
 def machine() -> dict[str, Any]:
@@ -164,13 +179,18 @@ def main(
         typer.echo(
             f"ceiling: unavoidable {ceiling['unavoidable_ms']:.1f} ms/turn → {ceiling['ceiling']:.1f} turns/s"
         )
-        baseline, _ = turn_latencies(stack.database_url)
+        baseline = len(turn_latencies(stack.database_url))
+        windows: dict[str, tuple[datetime, datetime]] = {}
+        t0 = datetime.now(UTC)
         runs.append(run_locust(stack, out, "shoppers", users, seconds(duration), think))
+        windows["shoppers"] = (t0, datetime.now(UTC))
         typer.echo(f"shoppers: {runs[-1].chat_rps:.1f} chat turns/s, p95 {chat_latency(runs[-1])[1]} ms")
         cpu_per_turn = None
         if seconds(saturation) > 0:
             cpu0 = stack.worker_cpu_s()
+            t0 = datetime.now(UTC)
             runs.append(run_locust(stack, out, "saturation", users, seconds(saturation), "0"))
+            windows["saturation"] = (t0, datetime.now(UTC))
             cpu_per_turn = 1000 * (stack.worker_cpu_s() - cpu0) / max(runs[-1].chat_ok, 1)
             typer.echo(f"saturation: {runs[-1].chat_rps:.1f} chat turns/s, {cpu_per_turn:.1f} ms CPU/turn")
         for n in [int(x) for x in sweep.split(",") if x.strip()]:
@@ -179,7 +199,8 @@ def main(
                 f"sweep {n}: {sweep_runs[-1].chat_rps:.1f} turns/s, p95 {chat_latency(sweep_runs[-1])[1]} ms"
             )
         rss = stack.worker_rss_mb()
-        logged, latencies = turn_latencies(stack.database_url)
+        latencies = turn_latencies(stack.database_url)
+        logged = len(latencies)
     finally:
         stack.down()
 
@@ -200,7 +221,7 @@ def main(
         "config": {"users": users, "duration": duration, "workers": workers, "think_s": think, "redis_db": redis_db,
                    "vector index": "Qdrant Edge embedded in each worker (no Qdrant server on this machine)"},
         "targets": targets,
-        "stages": stage_percentiles(latencies),
+        "stages": {label: stage_percentiles(within(latencies, w)) for label, w in windows.items()},
         "cost": {
             **{k: ceiling[k] for k in ("embed_ms", "retrieve_ms", "rank_ms", "guard_ms", "extract_ms", "full_turn_ms", "unavoidable_ms")},
             "ceiling_turns_per_s": round(ceiling["ceiling"], 1),

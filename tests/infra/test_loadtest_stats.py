@@ -38,3 +38,17 @@ def test_the_chat_prefix_selects_only_chat_turns() -> None:
 
 def test_no_samples_give_zero_not_an_error() -> None:
     assert pooled([], CHAT_PREFIX).n == 0
+
+
+def test_stage_latencies_are_split_by_the_run_that_logged_them() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from infra.loadtest.run import within
+
+    t = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    logged = [
+        (t, {"embed": 1.0}),
+        (t + timedelta(seconds=30), {"embed": 2.0}),
+        (t + timedelta(seconds=61), {"embed": 3.0}),
+    ]
+    assert within(logged, (t, t + timedelta(seconds=60))) == [{"embed": 1.0}, {"embed": 2.0}]
