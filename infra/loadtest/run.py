@@ -133,7 +133,9 @@ def measure_ceiling(stack: Stack, queries: int) -> dict[str, Any]:
     from infra.bench.micro import cores, measure, train_queries
 
     assert stack.var_dir is not None
-    settings = Settings(var_dir=stack.var_dir, database_url=stack.database_url, redis_url=stack.redis_url)
+    settings = Settings(  # embedding cache off: the ceiling is defined by uncached embeds
+        var_dir=stack.var_dir, database_url=stack.database_url, redis_url=stack.redis_url, embed_cache_ttl_s=0
+    )
     services = open_services(settings)
     try:
         fig = measure(services, train_queries(queries))
