@@ -63,7 +63,7 @@ def _open_samples() -> Any:
     path = os.environ.get("CTP_LOAD_SAMPLES")
     if not path:
         return None
-    fh = open(path, "w", buffering=1 << 16)  # noqa: SIM115 - closed at the test_stop event
+    fh = open(path, "w", buffering=1 << 16)  # noqa: SIM115 - flushed at test_stop, closed when Locust quits
     fh.write("start_s,name,ms,ok\n")
     return fh
 
