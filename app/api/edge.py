@@ -17,12 +17,11 @@ browser, so it needs no CORS. A deployment with a browser front end lists its or
 
 from __future__ import annotations
 
-import json
-
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.asgi import send_json_error
 from app.api.ratelimit import RateLimitMiddleware
 from app.settings import Settings
 
@@ -30,8 +29,8 @@ CORS_METHODS = ["GET", "POST"]
 CORS_HEADERS = ["Content-Type", "X-Conversation-Token", "Idempotency-Key", "Authorization"]
 
 
-def too_large_message(limit: int) -> bytes:
-    return json.dumps({"detail": f"request body too large: the limit is {limit} bytes"}).encode()
+def too_large_message(limit: int) -> str:
+    return f"request body too large: the limit is {limit} bytes"
 
 
 class BodySizeLimit:
@@ -69,19 +68,7 @@ class BodySizeLimit:
         await self.app(scope, replay, send)
 
     async def _reject(self, send: Send) -> None:
-        body = too_large_message(self.max_bytes)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await send_json_error(send, 413, too_large_message(self.max_bytes), (b"connection", b"close"))
 
 
 def _content_length(scope: Scope) -> int | None:

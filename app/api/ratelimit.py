@@ -22,7 +22,6 @@ Redis for one second so a dead server does not add a connect timeout to every re
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import time
@@ -32,6 +31,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.api.asgi import send_json_error
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -180,18 +180,9 @@ class RateLimitMiddleware:
         if verdict.allowed:
             await self.app(scope, receive, send)
             return
-        body = json.dumps(
-            {"detail": f"too many requests ({verdict.limit_name} limit); retry in {verdict.retry_after_s} s"}
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(verdict.retry_after_s).encode()),
-                ],
-            }
+        await send_json_error(
+            send,
+            429,
+            f"too many requests ({verdict.limit_name} limit); retry in {verdict.retry_after_s} s",
+            (b"retry-after", str(verdict.retry_after_s).encode()),
         )
-        await send({"type": "http.response.body", "body": body})

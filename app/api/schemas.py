@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -68,6 +69,12 @@ class Transcript(BaseModel):
 class ErrorBody(BaseModel):
     detail: str
     errors: list[dict[str, object]] = Field(default_factory=list)
+
+
+#: What every JSON-body route documents for a body that does not parse (``app.api.faults``).
+NOT_JSON_RESPONSE: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body is not JSON"}
+}
 
 
 class Health(BaseModel):

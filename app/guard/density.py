@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.domain.turn import SEARCH_INTENTS, Candidate, GuardDecision, Intent, ShoppingTurn
+from app.domain.turn import Candidate, GuardDecision, ShoppingTurn
 from app.guard.calibration import (
     BatchEncoder,
     Calibration,
@@ -27,7 +27,7 @@ from app.guard.calibration import (
 from app.guard.fence import fence_candidates
 from app.index.base import VectorIndex
 from app.pipeline.extract.base import Extractor
-from app.pipeline.guard import NearestNeighbourGuard
+from app.pipeline.guard import NearestNeighbourGuard, decided_by_intent
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,12 +45,9 @@ class DensityGuard:
         self.fence_radius: float | None = calibration.min_similarity
 
     def check(self, turn: ShoppingTurn, query_vec: np.ndarray | None) -> GuardDecision | None:
-        if turn.intent is Intent.out_of_scope:
-            return GuardDecision(
-                abstain=True, method="intent", version=self.version, reason="extractor: out of scope"
-            )
-        if turn.intent not in SEARCH_INTENTS or query_vec is None:
-            return None
+        decided, decision = decided_by_intent(turn, query_vec, self.version)
+        if decided or query_vec is None:  # the second test only narrows the type for mypy
+            return decision
         k = self.calibration.k
         distance, nearest = knn_score(self.index, query_vec, k, fetch=REPORTED_NEIGHBOURS)
         abstain = distance > self.calibration.threshold

@@ -31,6 +31,21 @@ class Guard(Protocol):
         """The ranked candidates a reply may present, and the product ids fenced out."""
 
 
+def decided_by_intent(
+    turn: ShoppingTurn, query_vec: np.ndarray | None, version: str
+) -> tuple[bool, GuardDecision | None]:
+    """The rule every guard applies before looking at the index: ``(True, decision)`` when the
+    intent alone decides — an out-of-scope turn abstains, a non-search turn (or one with nothing
+    to embed) is not guarded (``None``) — and ``(False, None)`` when the index must be consulted."""
+    if turn.intent is Intent.out_of_scope:
+        return True, GuardDecision(
+            abstain=True, method="intent", version=version, reason="extractor: out of scope"
+        )
+    if turn.intent not in SEARCH_INTENTS or query_vec is None:
+        return True, None
+    return False, None
+
+
 class NearestNeighbourGuard:
     method = "nn-cosine"
 
@@ -41,12 +56,9 @@ class NearestNeighbourGuard:
         self.version = f"{self.method}@{min_similarity:.3f}"
 
     def check(self, turn: ShoppingTurn, query_vec: np.ndarray | None) -> GuardDecision | None:
-        if turn.intent is Intent.out_of_scope:
-            return GuardDecision(
-                abstain=True, method="intent", version=self.version, reason="extractor: out of scope"
-            )
-        if turn.intent not in SEARCH_INTENTS or query_vec is None:
-            return None
+        decided, decision = decided_by_intent(turn, query_vec, self.version)
+        if decided or query_vec is None:  # the second test only narrows the type for mypy
+            return decision
         nearest = self.index.nearest(query_vec, self.k)
         score = nearest[0][1] if nearest else 0.0
         abstain = score < self.min_similarity

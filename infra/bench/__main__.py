@@ -26,25 +26,15 @@ def _n(spec: str) -> int:
 
 
 def run_micro(queries: int) -> dict[str, float]:
-    from app.bootstrap import build_catalog, open_services
+    from app.bootstrap import build_catalog
     from app.settings import Settings
-    from infra.bench.micro import cores, measure, rss_mb, train_queries
+    from infra.bench.micro import cores, measure_stages, rss_mb
 
-    # Embedding cache off: Redis db 13 outlives the run, and a second `make bench` would otherwise
-    # time its full turns on cached embeddings (6.3 ms instead of 16.6 ms — seen from a clean clone).
     settings = Settings(
-        var_dir=REPO / "var" / "bench",
-        database_url=None,
-        redis_url="redis://127.0.0.1:6379/13",
-        embed_cache_ttl_s=0,
+        var_dir=REPO / "var" / "bench", database_url=None, redis_url="redis://127.0.0.1:6379/13"
     )
     build_catalog(settings, progress=False)
-    services = open_services(settings)
-    try:
-        fig = measure(services, train_queries(queries))
-    finally:
-        services.index.close()
-        services.engine.dispose()
+    fig = measure_stages(settings, queries)
     base = fig.unavoidable_ms
     typer.echo(f"\nstage medians over {fig.n} train queries (ms, one torch thread, uncached embed):")
     for name in ("embed", "retrieve", "rank", "guard", "extract", "full_turn"):

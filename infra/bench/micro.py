@@ -21,8 +21,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from app.bootstrap import Services
+from app.bootstrap import Services, open_services
 from app.domain.turn import ConversationState
+from app.settings import Settings
 
 GOLDEN = Path(__file__).resolve().parents[2] / "evals" / "golden" / "shopper_queries.jsonl"
 
@@ -72,6 +73,19 @@ def _per_query(queries: list[str], fn: Callable[[str], object]) -> float:
         fn(q)
         times.append((time.perf_counter() - t0) * 1000)
     return round(statistics.median(times), 3)
+
+
+def measure_stages(settings: Settings, queries: int) -> StageFigures:
+    """``measure`` over the first ``queries`` train queries, on services opened from ``settings``
+    with the embedding cache switched off: the ceiling is defined by uncached embeds, and the cache's
+    Redis db may outlive a run (a second `make bench` from a clean clone once timed its full turns
+    on cached embeddings, 6.3 ms — below the uncached embed alone)."""
+    services = open_services(settings.model_copy(update={"embed_cache_ttl_s": 0}))
+    try:
+        return measure(services, train_queries(queries))
+    finally:
+        services.index.close()
+        services.engine.dispose()
 
 
 def measure(services: Services, queries: list[str]) -> StageFigures:

@@ -128,20 +128,12 @@ def machine() -> dict[str, Any]:
 
 def measure_ceiling(stack: Stack, queries: int) -> dict[str, Any]:
     """Microbenchmarks in this process, against the stack's catalog, index and database."""
-    from app.bootstrap import open_services
     from app.settings import Settings
-    from infra.bench.micro import cores, measure, train_queries
+    from infra.bench.micro import cores, measure_stages
 
     assert stack.var_dir is not None
-    settings = Settings(  # embedding cache off: the ceiling is defined by uncached embeds
-        var_dir=stack.var_dir, database_url=stack.database_url, redis_url=stack.redis_url, embed_cache_ttl_s=0
-    )
-    services = open_services(settings)
-    try:
-        fig = measure(services, train_queries(queries))
-    finally:
-        services.index.close()
-        services.engine.dispose()
+    settings = Settings(var_dir=stack.var_dir, database_url=stack.database_url, redis_url=stack.redis_url)
+    fig = measure_stages(settings, queries)
     return {
         **fig.model_dump(),
         "unavoidable_ms": round(fig.unavoidable_ms, 3),

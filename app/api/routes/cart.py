@@ -20,8 +20,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import desc, insert, select
 
 from app.api.deps import ServicesDep
-from app.api.schemas import CONVERSATION_ID, ErrorBody
-from app.api.security import ConversationAccessDep
+from app.api.schemas import CONVERSATION_ID, NOT_JSON_RESPONSE, ErrorBody
+from app.api.security import ACCESS_RESPONSES, ConversationAccessDep
 from app.bootstrap import Services
 from app.domain.catalog import Product
 from app.domain.turn import CartLine, ConversationState, ShownProduct
@@ -144,10 +144,10 @@ def record_event(services: Services, conversation_id: str, product_id: str) -> b
     response_model=CartView,
     status_code=status.HTTP_201_CREATED,
     responses={
-        401: {"model": ErrorBody, "description": "Missing X-Conversation-Token"},
+        401: ACCESS_RESPONSES[401],
         404: {"model": ErrorBody, "description": "Unknown conversation or product"},
         409: {"model": ErrorBody, "description": "Busy conversation or out-of-stock variant"},
-        400: {"model": ErrorBody, "description": "The body is not JSON"},
+        **NOT_JSON_RESPONSE,
         422: {"model": ErrorBody, "description": "Size or colour the product does not come in"},
     },
 )

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Request, status
 
 from app.api.deps import PipelineDep, SettingsDep
-from app.api.schemas import ChatRequest, ChatResponse, ErrorBody
+from app.api.schemas import NOT_JSON_RESPONSE, ChatRequest, ChatResponse, ErrorBody
 from app.api.security import (
     ACCESS_RESPONSES,
     TOKEN_HEADER,
@@ -53,7 +53,7 @@ def to_response(result: TurnResult, token: str | None = None) -> ChatResponse:
         409: {"model": ErrorBody, "description": "Another turn of this conversation is running"},
         503: {"model": ErrorBody, "description": "The turn could not be logged; nothing changed"},
         413: {"model": ErrorBody, "description": "Message too long"},
-        400: {"model": ErrorBody, "description": "The body is not JSON"},
+        **NOT_JSON_RESPONSE,
         422: {"model": ErrorBody, "description": "Malformed request"},
     },
 )

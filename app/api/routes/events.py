@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import insert
 
 from app.api.deps import ServicesDep
-from app.api.schemas import ErrorBody
+from app.api.schemas import NOT_JSON_RESPONSE, ErrorBody
 from app.api.security import ACCESS_RESPONSES, TurnAccessDep
 from app.bootstrap import Services
 from app.storage.schema import turn_events
@@ -65,7 +65,7 @@ def _record(services: Services, turn_id: str, event: EventIn) -> None:
     "/{turn_id}/events",
     response_model=EventOut,
     status_code=status.HTTP_201_CREATED,
-    responses={**ACCESS_RESPONSES, 400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={**ACCESS_RESPONSES, **NOT_JSON_RESPONSE, 422: {"model": ErrorBody}},
 )
 async def post_event(turn_id: TurnAccessDep, event: EventIn, services: ServicesDep) -> EventOut:
     """Record that the shopper saw, clicked, carted or bought a product shown in this turn."""

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, insert, select
 
 from app.api.deps import ServicesDep
-from app.api.schemas import ErrorBody
-from app.api.security import TurnAccessDep
+from app.api.schemas import NOT_JSON_RESPONSE, ErrorBody
+from app.api.security import ACCESS_RESPONSES, TurnAccessDep
 from app.privacy import redact
 from app.storage.schema import turn_events, turns
 
@@ -65,8 +65,8 @@ def record_feedback(engine: Engine, turn_id: str, body: FeedbackRequest) -> Feed
     response_model=FeedbackResponse,
     status_code=status.HTTP_201_CREATED,
     responses={
-        400: {"model": ErrorBody, "description": "The body is not JSON"},
-        401: {"model": ErrorBody, "description": "Missing X-Conversation-Token"},
+        **NOT_JSON_RESPONSE,
+        401: ACCESS_RESPONSES[401],
         404: {"model": ErrorBody, "description": "Unknown turn, or not this shopper's"},
         422: {"model": ErrorBody, "description": "Rating is not up/down, or the reason is too long"},
     },

@@ -27,7 +27,7 @@ from fastapi.responses import StreamingResponse
 
 from app.api.deps import PipelineDep, SettingsDep
 from app.api.routes.chat import ConversationToken, admit, http_error, to_response
-from app.api.schemas import ChatRequest, ErrorBody
+from app.api.schemas import NOT_JSON_RESPONSE, ChatRequest, ErrorBody
 from app.api.security import ACCESS_RESPONSES
 from app.domain.turn import ShownProduct
 from app.pipeline.turn import TurnPreview, TurnResult
@@ -91,7 +91,7 @@ async def _lines(
         **ACCESS_RESPONSES,
         409: {"model": ErrorBody, "description": "Another turn of this conversation is running"},
         413: {"model": ErrorBody, "description": "Message too long"},
-        400: {"model": ErrorBody, "description": "The body is not JSON"},
+        **NOT_JSON_RESPONSE,
         422: {"model": ErrorBody, "description": "Malformed request"},
     },
 )
