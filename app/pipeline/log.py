@@ -15,14 +15,13 @@ event, and the eval worker's sweep labels turns that never reached the stream.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, insert, select
 
 from app.domain.turn import TurnRecord
 from app.pipeline.publish import TurnPublisher
 from app.privacy import redact, redact_json
-from app.storage.schema import turn_events, turns
+from app.storage.schema import turn_event, turns
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +73,10 @@ class TurnLogger:
             try:
                 with self.engine.begin() as conn:
                     conn.execute(
-                        insert(turn_events).values(
-                            turn_id=record.turn_id,
-                            conversation_id=record.conversation_id,
-                            created_at=datetime.now(UTC),
-                            kind="eval_publish_failed",
+                        turn_event(
+                            record.turn_id,
+                            record.conversation_id,
+                            "eval_publish_failed",
                             data={"error": f"{type(exc).__name__}: {exc}"[:500]},
                         )
                     )

@@ -7,6 +7,9 @@ and TEXT on SQLite, so one schema serves both.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -20,7 +23,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    insert,
 )
+from sqlalchemy.sql.dml import Insert
 
 metadata = MetaData()
 
@@ -74,6 +79,27 @@ turn_events = Table(
     Column("product_id", String(128)),
     Column("data", JSON, nullable=False, default=dict),
 )
+
+
+def turn_event(
+    turn_id: str,
+    conversation_id: str,
+    kind: str,
+    product_id: str | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> Insert:
+    """The insert of one ``turn_events`` row, the one shape every writer (events, feedback, cart,
+    the turn logger) uses; ``at`` defaults to now (UTC)."""
+    return insert(turn_events).values(
+        turn_id=turn_id,
+        conversation_id=conversation_id,
+        created_at=at or datetime.now(UTC),
+        kind=kind,
+        product_id=product_id,
+        data=data or {},
+    )
+
 
 orders = Table(
     "orders",

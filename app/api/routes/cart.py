@@ -11,13 +11,12 @@ carries the cart and "goes well with" suggestions from the cross-sell model.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel, Field
-from sqlalchemy import desc, insert, select
+from sqlalchemy import desc, select
 
 from app.api.deps import ServicesDep
 from app.api.schemas import CONVERSATION_ID, NOT_JSON_RESPONSE, ErrorBody
@@ -27,7 +26,7 @@ from app.domain.catalog import Product
 from app.domain.turn import CartLine, ConversationState, ShownProduct
 from app.pipeline.cart import cart_total
 from app.pipeline.remember import ConversationBusy
-from app.storage.schema import turn_events, turns
+from app.storage.schema import turn_event, turns
 
 router = APIRouter(prefix="/v1/conversations", tags=["cart"])
 
@@ -126,16 +125,7 @@ def record_event(services: Services, conversation_id: str, product_id: str) -> b
         turn_id = next((r[0] for r in rows if product_id in (r[1] or {}).get("shown", [])), None)
         if turn_id is None:
             return False
-        conn.execute(
-            insert(turn_events).values(
-                turn_id=turn_id,
-                conversation_id=conversation_id,
-                created_at=datetime.now(UTC),
-                kind="add_to_cart",
-                product_id=product_id,
-                data={"source": "card"},
-            )
-        )
+        conn.execute(turn_event(turn_id, conversation_id, "add_to_cart", product_id, {"source": "card"}))
     return True
 
 

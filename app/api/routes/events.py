@@ -8,19 +8,17 @@ turn did not show a 422, so the log only holds events that can become training r
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Path, status
 from pydantic import BaseModel, Field
-from sqlalchemy import insert
 
 from app.api.deps import ServicesDep
 from app.api.schemas import NOT_JSON_RESPONSE, ErrorBody
 from app.api.security import ACCESS_RESPONSES, TurnAccessDep
 from app.bootstrap import Services
-from app.storage.schema import turn_events
+from app.storage.schema import turn_event
 
 router = APIRouter(prefix="/v1/turns", tags=["events"])
 
@@ -49,16 +47,7 @@ def _record(services: Services, turn_id: str, event: EventIn) -> None:
             f"product '{event.product_id}' was not shown in turn '{turn_id}'",
         )
     with services.engine.begin() as conn:
-        conn.execute(
-            insert(turn_events).values(
-                turn_id=turn_id,
-                conversation_id=record.conversation_id,
-                created_at=datetime.now(UTC),
-                kind=event.kind,
-                product_id=event.product_id,
-                data={},
-            )
-        )
+        conn.execute(turn_event(turn_id, record.conversation_id, event.kind, event.product_id))
 
 
 @router.post(

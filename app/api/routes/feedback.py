@@ -14,13 +14,13 @@ from typing import Literal
 from anyio import to_thread
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 
 from app.api.deps import ServicesDep
 from app.api.schemas import NOT_JSON_RESPONSE, ErrorBody
 from app.api.security import ACCESS_RESPONSES, TurnAccessDep
 from app.privacy import redact
-from app.storage.schema import turn_events, turns
+from app.storage.schema import turn_event, turns
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
@@ -48,14 +48,7 @@ def record_feedback(engine: Engine, turn_id: str, body: FeedbackRequest) -> Feed
         now = datetime.now(UTC)
         reason = redact(body.reason)[0] if body.reason else None
         conn.execute(
-            insert(turn_events).values(
-                turn_id=turn_id,
-                conversation_id=row[0],
-                created_at=now,
-                kind="feedback",
-                product_id=None,
-                data={"rating": body.rating, "reason": reason},
-            )
+            turn_event(turn_id, row[0], "feedback", data={"rating": body.rating, "reason": reason}, at=now)
         )
     return FeedbackResponse(turn_id=turn_id, conversation_id=row[0], rating=body.rating, recorded_at=now)
 
