@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo build serve ui test lint format bench loadtest loadtest-sweep clean llm-local
+.PHONY: install demo build serve ui test test-fast lint format bench loadtest loadtest-sweep clean llm-local
 
 install: $(VENV)/.installed
 
@@ -31,10 +31,11 @@ serve: install
 ui: install
 	$(VENV)/bin/ctp ui
 
-lint: install
+lint: install  ## ruff, the formatter, mypy and the layer contracts of docs/architecture.md
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
 
 format: install
 	$(VENV)/bin/ruff format .
@@ -42,6 +43,11 @@ format: install
 
 test: install lint  ## lint, type-check and run the test suite against real Redis/PostgreSQL
 	$(VENV)/bin/pytest -q
+
+# The markers are set by tests/conftest.py from the fixtures a test uses: no Redis, PostgreSQL, started
+# API/Streamlit (server), Chromium (browser), built catalog or encoder model (slow), real LLM (llm).
+test-fast: install lint  ## lint, type-check and the unit tests that need no server, browser or built catalog (< 2 min)
+	$(VENV)/bin/pytest -q -m "not llm and not server and not browser and not slow"
 
 USERS ?= 32
 DURATION ?= 60s

@@ -17,6 +17,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from sqlalchemy import Engine
 
+from app.built import open_built
 from app.catalog.ingest import load_catalog
 from app.catalog.snapshot import CatalogSnapshot
 from app.catalog.store import CatalogStore
@@ -34,10 +35,10 @@ from app.pipeline.extract.rules import RulesExtractor
 from app.pipeline.log import TurnLogger
 from app.pipeline.orders import OrderService
 from app.pipeline.publish import RedisStreamPublisher
-from app.pipeline.remember import StateStore, make_state_store
 from app.pipeline.respond import Responder, RulesResponder
 from app.pipeline.retrieve import Retriever
 from app.pipeline.spool import SpoolingTurnLogger, TurnSpool
+from app.pipeline.state_store import StateStore, make_state_store
 from app.pipeline.turn import TurnPipeline
 from app.settings import Settings
 from app.storage.db import create_schema, make_engine
@@ -83,7 +84,7 @@ def build_catalog(
         # The guard's threshold belongs to this index and encoder: recalibrate when either changed.
         ensure_calibration(
             calibration_path(settings.var_dir), RulesExtractor(load_vocabulary(), store.brands()), encoder, index,
-            settings.guard_alpha, settings.guard_k,
+            settings.guard_alpha, settings.guard_k, queries=settings.guard_calibration_queries,
         )  # fmt: skip
     finally:
         index.close()
@@ -119,10 +120,6 @@ class Services:
         await self.state.close()
         self.index.close()
         self.engine.dispose()
-
-
-class NotBuilt(RuntimeError):
-    """The catalog or index is missing: run ``ctp build`` first."""
 
 
 def make_llm_client(settings: Settings) -> LlmClient | None:
@@ -163,21 +160,6 @@ def make_responder(
 
     names = [p.name for p in catalog.all()] if catalog is not None else []
     return LlmResponder(llm or LlmClient.from_settings(settings), rules, load_vocabulary(), names)
-
-
-def open_built(settings: Settings) -> tuple[Engine, CatalogStore, CatalogSnapshot, VectorIndex]:
-    """The database, catalog snapshot and vector index that ``ctp build`` made; ``NotBuilt`` if either
-    is empty. Shared by the API and the offline jobs (recsys training and evaluation)."""
-    engine = make_engine(settings.resolved_database_url)
-    create_schema(engine)
-    store = CatalogStore(engine)
-    if store.count() == 0:
-        raise NotBuilt(f"the catalog in {settings.resolved_database_url} is empty: run `ctp build`")
-    catalog = CatalogSnapshot(store.all(), store.catalog_hash())
-    index = open_index(settings)
-    if index.count() == 0:
-        raise NotBuilt("the vector index is empty: run `ctp build`")
-    return engine, store, catalog, index
 
 
 def open_services(settings: Settings, encoder: Encoder | None = None) -> Services:

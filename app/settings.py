@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         default=0.05, gt=0, lt=1, description="Density guard: target false-abstain rate (conformal)."
     )
     guard_k: int = Field(default=5, ge=1, le=100, description="Density guard: k-th nearest product.")
+    guard_calibration_queries: Path = Field(
+        default=REPO_ROOT / "evals" / "golden" / "shopper_queries.jsonl",
+        description="Build input: in-scope shopper queries (JSON lines with 'query' and 'split'); the "
+        "'calibration' split sets the guard's conformal threshold. The demo uses the golden set.",
+    )
     retrieve_limit: int = Field(default=100, ge=1, le=500)
     ranker: Literal["heuristic", "lightgbm"] = Field(
         default="heuristic", description="Rank stage: transparent heuristic or the trained LightGBM model."
@@ -145,6 +150,8 @@ class Settings(BaseSettings):
         default_factory=list, description="Browser origins allowed by CORS; empty sends no CORS headers."
     )
 
+    # mypy does not accept decorators stacked on @property; pydantic's documented workaround is this
+    # ignore (dropping @property would type the attribute as a method).
     @computed_field  # type: ignore[prop-decorator]
     @property
     def resolved_database_url(self) -> str:
@@ -152,7 +159,7 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.var_dir / 'catalog.sqlite3').resolve()}"
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # as above
     @property
     def edge_path(self) -> Path:
         return self.var_dir / "qdrant-edge" / self.collection

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from app.domain.turn import SEARCH_INTENTS, ConversationState, Intent
 from app.settings import Settings
-from evals.abstention_data import ScopeSets, scope_sets
+from evals.abstention_data import ScopeSets, guard_inputs, scope_sets
 from evals.ood_metrics import abstention_at, aupr, auroc, fpr_at_tpr, risk_coverage
 
 if TYPE_CHECKING:
@@ -42,26 +42,13 @@ class Scored:
     pipeline_abstain: np.ndarray  # bool
 
 
-async def _guard_inputs(extractor: Extractor, texts: list[str]) -> list[tuple[str, Intent]]:
-    from app.pipeline.state_merge import merge
-    from app.pipeline.turn import search_text
-
-    out = []
-    for message in texts:
-        fresh = ConversationState(conversation_id="eval")
-        turn = await extractor.extract(message, fresh)
-        text = search_text(merge(fresh, turn)) if turn.intent in SEARCH_INTENTS else ""
-        out.append((text or message, turn.intent))
-    return out
-
-
 def score_texts(
     texts: list[str], extractor: Extractor, encoder: BatchEncoder, index: VectorIndex, cal: Calibration
 ) -> Scored:
     """Score ``texts`` exactly as the running density guard would (k-th neighbour distance)."""
     from app.guard.calibration import knn_score
 
-    inputs = asyncio.run(_guard_inputs(extractor, texts))
+    inputs = asyncio.run(guard_inputs(extractor, texts))
     vecs = encoder.encode([t for t, _ in inputs])
     scores = np.array([knn_score(index, v, cal.k)[0] for v in vecs])
     intents = [i for _, i in inputs]
@@ -150,7 +137,13 @@ def _open(settings: Settings) -> tuple[Extractor, BatchEncoder, VectorIndex, Cal
     if index.count() == 0:
         raise typer.BadParameter("the vector index is empty: run `ctp build` first")
     cal, _ = ensure_calibration(
-        calibration_path(settings.var_dir), extractor, encoder, index, settings.guard_alpha, settings.guard_k
+        calibration_path(settings.var_dir),
+        extractor,
+        encoder,
+        index,
+        settings.guard_alpha,
+        settings.guard_k,
+        queries=settings.guard_calibration_queries,
     )
     return extractor, encoder, index, cal
 
@@ -161,7 +154,10 @@ def run_abstention_eval(
     """The test-split evaluation: per-family reports, observed false-abstain, calibration, plot path."""
     extractor, encoder, index, cal = _open(settings)
     try:
-        score = lambda texts: score_texts(texts, extractor, encoder, index, cal)  # noqa: E731
+
+        def score(texts: list[str]) -> Scored:
+            return score_texts(texts, extractor, encoder, index, cal)
+
         ins, ns, oc = score(sets.in_scope), score(sets.non_shopping), score(sets.out_of_catalog)
         ins_cat = score(sets.in_scope + sets.extra_in_scope_for_catalog)
     finally:
@@ -240,7 +236,7 @@ def guard_latency(
     guard = DensityGuard(index, cal)
     base = shopper_queries("test")
     queries = [f"{base[i % len(base)]} {i}" for i in range(n)]  # distinct texts: no cache hits
-    inputs = asyncio.run(_guard_inputs(extractor, queries))
+    inputs = asyncio.run(guard_inputs(extractor, queries))
     embed_ms, guard_ms = [], []
     for (text, _), message in zip(inputs, queries, strict=True):
         t0 = time.perf_counter()

@@ -20,7 +20,11 @@ import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from app.domain.turn import Intent
+    from app.pipeline.extract.base import Extractor
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -87,3 +91,15 @@ def scope_sets(data_dir: Path, split: EvalSplit, clinc_n: int | None, seed: int)
         out_of_catalog=wands_queries(data_dir, split) + esci_queries("out_of_catalog", split),
         extra_in_scope_for_catalog=esci_queries("in_catalog") if split == "test" else [],
     )
+
+
+async def guard_inputs(extractor: Extractor, texts: list[str]) -> list[tuple[str, Intent]]:
+    """Each message as the guard stage sees it (``app.guard.calibration.judged_input``); a
+    message that is not a search is scored on its own text, so every row has a score."""
+    from app.guard.calibration import judged_input
+
+    out = []
+    for message in texts:
+        text, intent = await judged_input(extractor, message)
+        out.append((text or message, intent))
+    return out

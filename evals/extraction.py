@@ -47,7 +47,7 @@ from pydantic import BaseModel, Field
 
 from app.domain.turn import ConversationState, Filters, Intent
 from app.pipeline.extract.base import Extractor
-from app.pipeline.state_merge import merge
+from app.pipeline.remember import merge
 
 GOLDEN_PATH = Path(__file__).with_name("golden") / "extraction.jsonl"
 FILTER_FIELDS: tuple[str, ...] = tuple(Filters.model_fields)

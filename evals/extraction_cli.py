@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 import typer
 
 from app.catalog.vocabulary import load_vocabulary
-from app.llm.trace import TurnTrace
+from app.llm.trace import LlmTurnLog
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
 from app.settings import Settings
@@ -77,8 +77,8 @@ def extraction(
     cases = cases[:limit] if limit else cases
     extractor = make_eval_extractor(backend, settings)
 
-    async def run() -> tuple[str, TurnTrace]:
-        trace = TurnTrace.begin()  # collects every LLM call and fallback of the run
+    async def run() -> tuple[str, LlmTurnLog]:
+        trace = LlmTurnLog.begin()  # collects every LLM call and fallback of the run
         report = await run_extraction_eval(extractor, cases)
         if json_out is not None:
             dump_report(report, json_out)

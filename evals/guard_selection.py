@@ -22,7 +22,7 @@ import numpy as np
 import typer
 
 from app.settings import Settings
-from evals.abstention_data import scope_sets
+from evals.abstention_data import guard_inputs, scope_sets
 from evals.ood_metrics import auroc, fpr_at_tpr
 
 
@@ -35,7 +35,6 @@ def print_selection(settings: Settings, clinc_n: int | None, seed: int) -> str:
     from app.index.factory import open_index
     from app.pipeline.extract.rules import RulesExtractor
     from app.storage.db import make_engine
-    from evals.abstention import _guard_inputs
 
     engine = make_engine(settings.resolved_database_url)
     store = CatalogStore(engine)
@@ -52,7 +51,7 @@ def print_selection(settings: Settings, clinc_n: int | None, seed: int) -> str:
     sets = scope_sets(settings.data_dir, "validation", clinc_n, seed)
 
     def embed(texts: list[str]) -> np.ndarray:
-        return encoder.encode([t for t, _ in asyncio.run(_guard_inputs(extractor, texts))])
+        return encoder.encode([t for t, _ in asyncio.run(guard_inputs(extractor, texts))])
 
     ins, ns, oc = embed(sets.in_scope), embed(sets.non_shopping), embed(sets.out_of_catalog)
     maha = Mahalanobis.fit(catalog)

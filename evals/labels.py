@@ -1,40 +1,15 @@
-"""The vocabulary of classification evals: backends, label sets, one result row, one turn's context.
+"""What an evaluator is given: one logged turn with its context, and the golden expectation.
 
-Labels, not scores, with Arize Phoenix's label names, so a label means the same thing whichever
-backend produced it and rates, confusion matrices and Cohen's kappa are well defined.
-``not_applicable`` is written when an evaluator has nothing to judge (relevance with no products
-shown, intent with no golden answer): the row exists, so "every turn has every label" stays
-checkable, and rates are computed over applicable rows only.
+The label vocabulary itself (backends, label sets, result rows) is ``app.domain.labels``; this
+module holds only the evaluator-side inputs.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
-from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from app.domain.catalog import Product
 from app.domain.turn import Intent, TurnRecord
-
-NOT_APPLICABLE = "not_applicable"
-
-
-class Backend(StrEnum):
-    CODE = "CODE"
-    LLM = "LLM"
-    CLASSIFIER = "CLASSIFIER"
-
-
-#: evaluator name → its (positive, negative) labels; the first is the "problem" class where one is.
-LABELS: dict[str, tuple[str, str]] = {
-    "hallucination": ("hallucinated", "grounded"),
-    "relevance": ("irrelevant", "relevant"),
-    "refusal": ("refused", "answered"),
-    "intent": ("incorrect", "correct"),
-    "toxicity": ("toxic", "non-toxic"),
-    "friction": ("friction", "no_friction"),
-}
 
 
 class Expected(BaseModel):
@@ -52,13 +27,3 @@ class TurnContext(BaseModel):
     history: list[TurnRecord] = Field(default_factory=list, description="Earlier turns, oldest first.")
     ratings: list[str] = Field(default_factory=list, description="Feedback ratings on this turn.")
     expected: Expected | None = None
-
-
-class EvalResult(BaseModel):
-    turn_id: str
-    evaluator: str
-    evaluator_version: str
-    backend: Backend
-    label: str
-    explanation: str
-    created_at: datetime | None = None

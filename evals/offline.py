@@ -14,9 +14,10 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from app.bootstrap import Services
+from app.domain.labels import NOT_APPLICABLE, EvalResult
 from evals.context import load_contexts
 from evals.evaluators.registry import EvaluatorSpec, evaluate
-from evals.labels import NOT_APPLICABLE, EvalResult, Expected, TurnContext
+from evals.labels import Expected, TurnContext
 from evals.store import write_results
 from evals.suites import GOLDEN, load_conversations, replay
 

@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import redis
 from pydantic import BaseModel
@@ -109,11 +109,14 @@ class EvalWorker:
         )
         if not resp:
             return 0
-        return self._handle(_decode(resp[0][1]))  # type: ignore[index,unused-ignore]
+        # The client speaks RESP2 (redis-py's default protocol), so the answer is the list form
+        # ``[[stream, entries], ...]``; redis-py's annotation also allows RESP3's dict form.
+        streams = cast("list[list[Any]]", resp)
+        return self._handle(_decode(streams[0][1]))
 
     def retry_stale(self) -> int:
         """Take over entries idle for ``min_idle_ms``; dead-letter the ones out of attempts."""
-        _, claimed, *_ = self.redis.xautoclaim(  # type: ignore[misc]
+        _, claimed, *_ = self.redis.xautoclaim(
             self.stream,
             self.group,
             self.consumer,
@@ -191,7 +194,7 @@ def status(r: redis.Redis, engine: Engine, stream: str, group: str) -> EvalStatu
     length = int(r.xlen(stream)) if r.exists(stream) else 0
     pending, lag = 0, None
     if length or r.exists(stream):
-        for g in r.xinfo_groups(stream):  # type: ignore[union-attr]
+        for g in r.xinfo_groups(stream):
             name = g["name"].decode() if isinstance(g["name"], bytes) else g["name"]
             if name == group:
                 pending = int(g["pending"])

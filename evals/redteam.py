@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 from pydantic import BaseModel, Field
+from starlette.types import Receive, Scope, Send
 
 from app.api.main import create_app
 from app.bootstrap import Services, make_responder
@@ -173,7 +174,7 @@ async def run_redteam(
     outcomes = []
     async with app.router.lifespan_context(app) as state:
 
-        async def asgi(scope, receive, send):  # type: ignore[no-untyped-def]
+        async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
             scope["state"] = dict(state or {})
             await app(scope, receive, send)
 

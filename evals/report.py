@@ -8,15 +8,19 @@ import html
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from app.domain.labels import LABELS
 from evals.agreement import Agreement, agreement
-from evals.labels import LABELS
 from evals.offline import ReportRow, applicable
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 Key = tuple[str, str]  # (evaluator, backend)
 
@@ -109,7 +113,9 @@ def _plot_time(series: dict[str, dict[datetime, float]], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 3))
     for ev, pts in series.items():
         if pts:
-            ax.plot(list(pts), list(pts.values()), marker="o", ms=3, label=ev)  # type: ignore[arg-type]
+            # matplotlib plots datetimes through its units registry; its stubs only say ArrayLike.
+            times = cast("ArrayLike", list(pts))
+            ax.plot(times, list(pts.values()), marker="o", ms=3, label=ev)
     ax.set_ylabel("problem-label rate")
     ax.set_title("label rates over time (CODE backend, per hour)", fontsize=9)
     ax.legend(fontsize=7, ncol=3)

@@ -9,15 +9,18 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.domain.labels import Backend
 from app.settings import Settings
-from evals.labels import Backend
+
+if TYPE_CHECKING:
+    from app.bootstrap import Services
 
 
-def _services(settings: Settings):  # type: ignore[no-untyped-def]
+def _services(settings: Settings) -> Services:
     from app.bootstrap import open_services
 
     return open_services(settings)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from app.domain.labels import Backend
 from app.settings import Settings
 from evals.evaluators.classifier import TextEncoder, classifier_specs
 from evals.evaluators.registry import EvaluatorSpec, code_evaluators
-from evals.labels import Backend
 
 DEFAULT_BACKENDS = (Backend.CODE, Backend.CLASSIFIER)
 

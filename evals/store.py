@@ -14,8 +14,8 @@ from sqlalchemy import Engine, and_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.domain.labels import Backend, EvalResult
 from app.storage.schema import eval_results, turns
-from evals.labels import Backend, EvalResult
 
 
 def write_results(engine: Engine, results: Sequence[EvalResult], suite: str = "online") -> int:

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from app.settings import Settings
 from recsys import artifact
 from recsys.crosssell import CROSSSELL_FEATURES, CrossSell, train_crosssell
-from recsys.evaluate import load_queries
 from recsys.features import FEATURE_VERSION, FEATURES
+from recsys.golden import Progress, golden_texts, load_queries
 from recsys.labels import generate_queries
 from recsys.logs import log_rows
 from recsys.runtime import Offline, unit_vectors
-from recsys.train import PARAMS, Progress, fit, generated_rows, golden_texts, hand_written_rows, new_version
+from recsys.train import PARAMS, fit, generated_rows, hand_written_rows, new_version
 
 DEFAULT_QUERIES = 1000
 #: Hand-written queries that join the validation set (early stopping) and are never trained on;

@@ -20,9 +20,8 @@ from app.domain.turn import Candidate, ConversationState, Filters, Intent
 from app.index.base import SearchMode, VectorIndex
 from app.index.embedder import Encoder
 from app.pipeline.extract.base import Extractor
+from app.pipeline.remember import merge, search_text
 from app.pipeline.retrieve import Retriever
-from app.pipeline.state_merge import merge
-from app.pipeline.turn import search_text
 
 
 @dataclass(frozen=True)

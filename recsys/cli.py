@@ -68,12 +68,12 @@ def evaluate(version: Annotated[str, typer.Option(help="Artifact version.")] = "
     from recsys.evaluate import (
         collect_runs,
         load_judged,
-        load_queries,
         markdown_table,
         paired_delta,
         per_query_ndcg,
         summarise,
     )
+    from recsys.golden import load_queries
     from recsys.ranker import LightGbmRanker
     from recsys.runtime import open_offline, unit_vectors
 

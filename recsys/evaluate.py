@@ -26,19 +26,20 @@ from pydantic import BaseModel
 
 from app.domain.catalog import Product
 from app.domain.turn import ConversationState, Filters
+from app.index.base import SearchMode
 from app.pipeline.rank import Ranker
 from recsys.candidates import CandidateSource
+from recsys.golden import GOLDEN_DIR, GoldenQuery, Progress, load_queries
 from recsys.labels import judgments
-from recsys.train import Progress
 
 RELEVANT = 2
-GOLDEN_DIR = Path(__file__).resolve().parent.parent / "evals" / "golden"
 RELEVANCE_FILE = GOLDEN_DIR / "relevance.jsonl"
-HELD_OUT_SPLITS = ("test",)
 
 
 def dcg(grades: Sequence[int]) -> float:
-    return sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
+    # int ** int is typed Any (a negative exponent gives a float); the sum is a float either way.
+    total: float = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(grades))
+    return total
 
 
 def ndcg_at(ranked: Sequence[str], judged: Mapping[str, int], k: int = 10) -> float:
@@ -62,34 +63,6 @@ def recall_at(
     if not rel:
         return 0.0
     return len(rel & set(ranked[:k])) / min(k, len(rel))
-
-
-class GoldenQuery(BaseModel):
-    id: str
-    query: str
-    split: str
-    constraints: Filters
-    judgments: dict[str, int] = {}
-
-
-def load_queries(
-    path: Path = GOLDEN_DIR / "shopper_queries.jsonl", splits: Sequence[str] = HELD_OUT_SPLITS
-) -> list[GoldenQuery]:
-    out = []
-    with path.open() as fh:
-        for line in fh:
-            if line.strip():
-                doc = json.loads(line)
-                if doc["split"] in splits:
-                    out.append(
-                        GoldenQuery(
-                            id=doc["id"],
-                            query=doc["query"],
-                            split=doc["split"],
-                            constraints=Filters.model_validate(doc["constraints"]),
-                        )
-                    )
-    return out
 
 
 def write_judgments(catalog: Sequence[Product], path: Path = RELEVANCE_FILE) -> int:
@@ -210,10 +183,11 @@ def collect_runs(
     parsed = source.parse([q.query for q in queries])
     vecs = source.encode(parsed)
     runs: Runs = {m: [] for m in ("dense only", "sparse only", "hybrid fusion (RRF)", *rankers)}
+    single: tuple[tuple[SearchMode, str], ...] = (("dense", "dense only"), ("sparse", "sparse only"))
     for i, (q, pq) in enumerate(zip(queries, parsed, strict=True)):
         state = ConversationState(conversation_id="eval", filters=pq.filters, query=pq.search)
-        for mode, name in (("dense", "dense only"), ("sparse", "sparse only")):
-            ranked = [c.product_id for c in source.retrieve(pq, vecs[i], mode)]  # type: ignore[arg-type]
+        for mode, name in single:
+            ranked = [c.product_id for c in source.retrieve(pq, vecs[i], mode)]
             runs[name].append((ranked, q.judgments))
         hybrid = source.retrieve(pq, vecs[i])
         runs["hybrid fusion (RRF)"].append(([c.product_id for c in hybrid], q.judgments))

@@ -286,7 +286,7 @@ def gender_column(asked: str | None, membership: Membership, rows: np.ndarray) -
     """``match_gender`` over ``rows``."""
     if not asked:
         return np.full(len(rows), NOT_ASKED)
-    met = membership.has(asked.lower(), rows) | membership.has("unisex", rows)
+    met: np.ndarray = membership.has(asked.lower(), rows) | membership.has("unisex", rows)
     return met.astype(np.float64)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Engine
 
-from app.bootstrap import open_built
+from app.built import open_built
 from app.catalog.store import CatalogStore
 from app.catalog.vocabulary import load_vocabulary
 from app.index.base import VectorIndex

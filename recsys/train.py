@@ -16,13 +16,10 @@ no ranking signal and are dropped.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import lightgbm as lgb
 import numpy as np
@@ -30,12 +27,8 @@ import numpy as np
 from app.catalog.snapshot import CatalogSnapshot
 from recsys.candidates import CandidateSource, ParsedQuery
 from recsys.features import FEATURES, context_for, feature_vector
+from recsys.golden import GoldenQuery, Progress, golden_texts
 from recsys.labels import GeneratedQuery, assert_disjoint, grade, split_of
-
-if TYPE_CHECKING:
-    from recsys.evaluate import GoldenQuery
-
-GOLDEN_QUERIES = Path(__file__).resolve().parent.parent / "evals" / "golden" / "shopper_queries.jsonl"
 
 PARAMS: dict[str, object] = {
     "objective": "lambdarank",
@@ -54,8 +47,6 @@ PARAMS: dict[str, object] = {
 }
 ROUNDS = 300
 EARLY_STOP = 30
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -113,11 +104,6 @@ class RankRows:
         h.update(np.asarray(self.y, dtype=np.int64).tobytes())
         h.update("\n".join(self.qids).encode())
         return h.hexdigest()
-
-
-def golden_texts(path: Path = GOLDEN_QUERIES) -> list[str]:
-    with path.open() as fh:
-        return [json.loads(line)["query"] for line in fh if line.strip()]
 
 
 def generated_rows(

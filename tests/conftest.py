@@ -28,6 +28,38 @@ DATA_DIR = Path(
 )
 
 
+# --- tiers: `make test-fast` runs what needs no server, no browser, no built catalog or encoder ----
+
+#: Fixtures that reach a server: the session PostgreSQL and Redis, the real app's services (Redis),
+#: a started API (tests/ui) or the whole stack (tests/browser), private servers (tests/reliability).
+SERVER_FIXTURES = frozenset(
+    {"pg_url", "redis_url", "services", "api_url", "stack", "private_pg", "private_redis"}
+)
+#: Fixtures that build the real catalog and index, or load the encoder model.
+SLOW_FIXTURES = frozenset({"built", "settings", "encoder"})
+#: Modules whose every test loads the encoder model, some without the ``encoder`` fixture.
+ENCODER_MODULES = frozenset({"tests/index/test_embedder.py"})
+#: Fixtures that launch Chromium.
+BROWSER_FIXTURES = frozenset({"browser"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by what its fixtures (their whole closure) start: ``server``, ``slow``,
+    ``browser``. Only adds markers, never deselects: ``make test`` still runs every test."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_url") == "postgresql":
+            names.add("pg_url")  # db_url asks for it through request.getfixturevalue
+        if names & SERVER_FIXTURES:
+            item.add_marker(pytest.mark.server)
+        if names & SLOW_FIXTURES or item.nodeid.split("::")[0] in ENCODER_MODULES:
+            item.add_marker(pytest.mark.slow)
+        if names & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     if not (DATA_DIR / "magento-luma-sample").exists():

@@ -63,7 +63,8 @@ class Verdict:
 def client_ip(scope: Scope, trust_forwarded_for: bool) -> str:
     """The client's address: the socket peer, or the last ``X-Forwarded-For`` hop if trusted."""
     if trust_forwarded_for:
-        for name, value in scope.get("headers", []):
+        headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+        for name, value in headers:
             if name == b"x-forwarded-for":
                 last = value.decode("latin-1").split(",")[-1].strip()
                 if last:
@@ -73,7 +74,8 @@ def client_ip(scope: Scope, trust_forwarded_for: bool) -> str:
 
 
 def header(scope: Scope, wanted: bytes) -> str | None:
-    for name, value in scope.get("headers", []):
+    headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+    for name, value in headers:
         if name == wanted:
             return value.decode("latin-1")
     return None
@@ -138,7 +140,7 @@ class RateLimiter:
             return Verdict(allowed=True)
         budgets = self.keys(ip, token, math.floor(now / self.window_s))
         try:
-            counts = await self.redis.eval(  # type: ignore[misc]
+            counts = await self.redis.eval(
                 _INCR_ALL, len(budgets), *[k for k, _, _ in budgets], str(self.window_s * 1000)
             )
         except (RedisError, OSError) as exc:

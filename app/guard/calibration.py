@@ -24,19 +24,17 @@ from typing import Any, Protocol
 import numpy as np
 from pydantic import BaseModel, Field
 
-from app.domain.turn import SEARCH_INTENTS, ConversationState
+from app.domain.turn import SEARCH_INTENTS, ConversationState, Intent
 from app.guard.conformal import conformal_rank, conformal_threshold
 from app.guard.scores import kth_distance
 from app.index.base import VectorIndex
 from app.pipeline.extract.base import Extractor
-from app.pipeline.state_merge import merge
-from app.settings import REPO_ROOT
+from app.pipeline.remember import merge, search_text
 
 log = logging.getLogger(__name__)
 
 SCHEMA = 1
 METHOD = "knn-catalog"
-QUERIES_FILE = REPO_ROOT / "evals" / "golden" / "shopper_queries.jsonl"
 CALIBRATION_SPLIT = "calibration"
 
 
@@ -103,24 +101,33 @@ def save_calibration(cal: Calibration, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def calibration_queries(path: Path = QUERIES_FILE, split: str = CALIBRATION_SPLIT) -> tuple[list[str], str]:
-    """The held-out in-scope queries and a source string naming them (with the file's hash)."""
+def calibration_queries(path: Path, split: str = CALIBRATION_SPLIT) -> tuple[list[str], str]:
+    """The held-out in-scope queries and a source string naming them (with the file's hash).
+
+    ``path`` is a build input (``settings.guard_calibration_queries``): a JSON-lines file of
+    ``{"query", "split"}`` rows. The demo points it at the golden shopper queries; another store
+    points it at its own."""
     raw = path.read_bytes()
     rows = [json.loads(line) for line in raw.decode().splitlines() if line.strip()]
     digest = hashlib.sha256(raw).hexdigest()[:12]
     return [r["query"] for r in rows if r["split"] == split], f"{path.name}:{split}@{digest}"
 
 
-async def guard_text(extractor: Extractor, message: str) -> str | None:
-    """The text the guard judges for ``message`` opening a conversation: the search text after
-    extraction, or None when the message is not a product search (the guard does not apply)."""
-    from app.pipeline.turn import search_text  # the pipeline imports the guard, not vice versa
-
+async def judged_input(extractor: Extractor, message: str) -> tuple[str, Intent]:
+    """What the guard stage sees for ``message`` opening a conversation: the search text the
+    pipeline would retrieve with (empty when the turn is not a product search) and the intent.
+    The calibration and the offline abstention evals both score exactly this."""
     fresh = ConversationState(conversation_id="calibration")
     turn = await extractor.extract(message, fresh)
-    if turn.intent not in SEARCH_INTENTS:
-        return None
-    return search_text(merge(fresh, turn)) or None
+    text = search_text(merge(fresh, turn)) if turn.intent in SEARCH_INTENTS else ""
+    return text, turn.intent
+
+
+async def guard_text(extractor: Extractor, message: str) -> str | None:
+    """The text the guard judges for ``message``, or None when the message is not a product
+    search (the guard does not apply)."""
+    text, intent = await judged_input(extractor, message)
+    return text if intent in SEARCH_INTENTS and text else None
 
 
 def knn_score(
@@ -164,19 +171,26 @@ async def guard_texts(extractor: Extractor, messages: Sequence[str]) -> list[str
     return [await guard_text(extractor, m) for m in messages]
 
 
-def calibrate_from_golden(
-    extractor: Extractor, encoder: BatchEncoder, index: VectorIndex, alpha: float, k: int
+def calibrate_from_queries(
+    queries_path: Path, extractor: Extractor, encoder: BatchEncoder, index: VectorIndex, alpha: float, k: int
 ) -> Calibration:
-    """Calibrate on the golden ``calibration`` split, each query turned into its guard text
-    (queries the extractor does not treat as searches never reach the guard and are skipped).
+    """Calibrate on the ``calibration`` split of ``queries_path``, each query turned into its guard
+    text (queries the extractor does not treat as searches never reach the guard and are skipped).
     Synchronous: called from the build, the CLI and the API's start-up thread, never a loop."""
-    queries, source = calibration_queries()
+    queries, source = calibration_queries(queries_path)
     texts = [t for t in asyncio.run(guard_texts(extractor, queries)) if t]
     return calibrate(texts, encoder, index, alpha, k, source)
 
 
 def ensure_calibration(
-    path: Path, extractor: Extractor, encoder: BatchEncoder, index: VectorIndex, alpha: float, k: int
+    path: Path,
+    extractor: Extractor,
+    encoder: BatchEncoder,
+    index: VectorIndex,
+    alpha: float,
+    k: int,
+    *,
+    queries: Path,
 ) -> tuple[Calibration, bool]:
     """The stored calibration if it matches this index/encoder/α/k, else a fresh one (saved when
     the directory is writable). Returns the calibration and whether it was recomputed."""
@@ -185,7 +199,7 @@ def ensure_calibration(
         return current, False
     reason = "missing" if current is None else "stale"
     t0 = time.perf_counter()
-    cal = calibrate_from_golden(extractor, encoder, index, alpha, k)
+    cal = calibrate_from_queries(queries, extractor, encoder, index, alpha, k)
     log.warning(
         "guard calibration %s: recalibrated %s on n=%d in %.1f s (index %s, encoder %s)",
         reason, cal.version, cal.n, time.perf_counter() - t0, cal.index_version, cal.encoder_version,

@@ -25,9 +25,10 @@ from app.guard.calibration import (
     knn_score,
 )
 from app.guard.fence import fence_candidates
+from app.guard.intent import decided_by_intent
+from app.guard.nearest import NearestNeighbourGuard
 from app.index.base import VectorIndex
 from app.pipeline.extract.base import Extractor
-from app.pipeline.guard import NearestNeighbourGuard, decided_by_intent
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,7 @@ def open_guard(
             index,
             settings.guard_alpha,
             settings.guard_k,
+            queries=settings.guard_calibration_queries,
         )
     except (OSError, ValueError) as exc:
         log.error("guard calibration failed (%s): falling back to the uncalibrated nn-cosine guard", exc)

@@ -63,4 +63,5 @@ class Mahalanobis:
 
     def distances(self, q: np.ndarray) -> np.ndarray:
         d = np.atleast_2d(q) - self.mean
-        return np.sqrt(np.einsum("ij,jk,ik->i", d, self.precision, d))
+        dist: np.ndarray = np.sqrt(np.einsum("ij,jk,ik->i", d, self.precision, d))
+        return dist

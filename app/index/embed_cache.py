@@ -31,7 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypedDict, Unpack
 
 import numpy as np
 import redis
@@ -85,6 +85,14 @@ class CacheStats:
         return self.local_hits + self.redis_hits + self.misses
 
 
+class EncoderOptions(TypedDict, total=False):
+    """``CachedEncoder``'s optional settings, as ``from_url`` passes them on."""
+
+    local_size: int
+    prefix: str
+    cooldown_s: float
+
+
 class CachedEncoder:
     """Drop-in for ``Encoder`` where queries are concerned (``version``, ``dim``, ``encode``,
     ``encode_query``); documents (``encode``) are never cached."""
@@ -112,14 +120,16 @@ class CachedEncoder:
         self._redis_off_until = 0.0
 
     @classmethod
-    def from_url(cls, inner: BatchEncoder, url: str | None, ttl_s: int, **kwargs: object) -> CachedEncoder:
+    def from_url(
+        cls, inner: BatchEncoder, url: str | None, ttl_s: int, **kwargs: Unpack[EncoderOptions]
+    ) -> CachedEncoder:
         """Short socket timeouts: a cache that is slower than the encoder is worse than none."""
         client = (
             redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
             if url and ttl_s > 0
             else None
         )
-        return cls(inner, client, ttl_s, **kwargs)  # type: ignore[arg-type]
+        return cls(inner, client, ttl_s, **kwargs)
 
     @property
     def dim(self) -> int:
@@ -156,8 +166,9 @@ class CachedEncoder:
             while len(self._local) > self._local_size:
                 self._local.popitem(last=False)
 
-    def _redis_usable(self) -> bool:
-        return self.client is not None and time.monotonic() >= self._redis_off_until
+    def _usable_client(self) -> redis.Redis | None:
+        """The Redis client, or None when there is none or it is cooling down after a failure."""
+        return self.client if self.client is not None and time.monotonic() >= self._redis_off_until else None
 
     def _redis_failed(self, exc: Exception) -> None:
         self.stats.errors += 1
@@ -165,20 +176,22 @@ class CachedEncoder:
         log.warning("embedding cache off for %.0f s: %s: %s", self.cooldown_s, type(exc).__name__, exc)
 
     def _redis_get(self, key: str) -> np.ndarray | None:
-        if not self._redis_usable():
+        client = self._usable_client()
+        if client is None:
             return None
         try:
-            raw = self.client.get(key)  # type: ignore[union-attr]
+            raw = client.get(key)
         except redis.RedisError as exc:
             self._redis_failed(exc)
             return None
         return from_bytes(raw, self._dim) if isinstance(raw, bytes) else None
 
     def _redis_set(self, key: str, vec: np.ndarray) -> None:
-        if not self._redis_usable():
+        client = self._usable_client()
+        if client is None:
             return
         try:
-            self.client.set(key, to_bytes(vec), ex=self.ttl_s)  # type: ignore[union-attr]
+            client.set(key, to_bytes(vec), ex=self.ttl_s)
         except redis.RedisError as exc:
             self._redis_failed(exc)
 

@@ -127,7 +127,7 @@ class Encoder:
             if hit is not None:
                 self._cache.move_to_end(text)
                 return hit
-        vec = self.encode([text])[0]
+        vec: np.ndarray = self.encode([text])[0]
         vec.setflags(write=False)
         with self._cache_lock:
             self._cache[text] = vec

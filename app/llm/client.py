@@ -6,7 +6,7 @@ instructor's structured output:
 
 * a circuit breaker, so a dead endpoint is skipped instead of timed out on every turn;
 * accounting through per-call instructor hooks (``completion:kwargs`` / ``completion:response``):
-  attempts, tokens, cost and latency go into the current ``TurnTrace``;
+  attempts, tokens, cost and latency go into the current ``LlmTurnLog``;
 * one exception type, ``LlmFailure``, whose ``reason`` (``timeout``, ``rate_limited``,
   ``server_error``, ``connection``, ``invalid_output``, ``circuit_open``) the callers log when they
   fall back to the rules backend.
@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import instructor
 import openai
 from instructor.core.hooks import Hooks
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
 
 from app.llm.breaker import CircuitBreaker
@@ -30,6 +31,8 @@ from app.llm.trace import LlmCall, record_call
 from app.settings import Settings
 
 T = TypeVar("T", bound=BaseModel)
+#: A chat prompt, typed as the OpenAI SDK (and so instructor) takes it: role-tagged message dicts.
+Messages = list[ChatCompletionMessageParam]
 
 #: Reasons that mean the endpoint is unhealthy (they count towards opening the breaker).
 ENDPOINT_FAILURES = frozenset({"timeout", "rate_limited", "server_error", "connection"})
@@ -122,7 +125,7 @@ class LlmClient:
         stage: str,
         prompt_version: str,
         response_model: type[T],
-        messages: list[dict[str, str]],
+        messages: Messages,
         context: dict[str, Any] | None = None,
     ) -> T:
         """One validated structured answer, or ``LlmFailure``. Accounting lands in the turn trace."""
@@ -145,7 +148,7 @@ class LlmClient:
         try:
             result = await self.client.create(
                 response_model=response_model,
-                messages=messages,  # type: ignore[arg-type]
+                messages=messages,
                 max_retries=self.config.max_retries,
                 context=context,
                 hooks=hooks,
@@ -161,7 +164,7 @@ class LlmClient:
             raise LlmFailure(reason, str(exc)[:300]) from exc
         else:
             self.breaker.success()
-            return result  # type: ignore[no-any-return]
+            return result
         finally:
             call.latency_ms = round((time.perf_counter() - start) * 1000, 2)
             call.cost_usd = round(cost_usd(call.prompt_tokens, call.completion_tokens, self.config), 8)

@@ -1,6 +1,6 @@
 """What the LLM did during one turn: calls, tokens, cost, latency, fallbacks and versions.
 
-The pipeline opens a ``TurnTrace`` at the start of each turn (a context variable, so concurrent
+The pipeline opens a ``LlmTurnLog`` at the start of each turn (a context variable, so concurrent
 turns in one worker never mix); the LLM extractor and responder append to the current trace, and
 the pipeline copies it into the ``TurnRecord`` (``usage``, ``fallbacks``, ``versions``). Code that
 runs outside a turn (the evals) finds no trace and records nothing — accounting never changes what
@@ -30,13 +30,15 @@ class LlmCall(BaseModel):
     error: str | None = None
 
 
-class TurnTrace(BaseModel):
+class LlmTurnLog(BaseModel):
+    """The LLM activity of one turn (not a tracing span: OpenTelemetry spans are ``app.telemetry``)."""
+
     calls: list[LlmCall] = Field(default_factory=list)
     fallbacks: list[str] = Field(default_factory=list, description="'<stage>: <reason>' per fallback.")
     versions: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
-    def begin(cls) -> TurnTrace:
+    def begin(cls) -> LlmTurnLog:
         """Start the trace of a new turn in the current context and return it."""
         trace = cls()
         _current.set(trace)
@@ -54,10 +56,10 @@ class TurnTrace(BaseModel):
         }
 
 
-_current: ContextVar[TurnTrace | None] = ContextVar("ctp_turn_trace", default=None)
+_current: ContextVar[LlmTurnLog | None] = ContextVar("ctp_turn_trace", default=None)
 
 
-def current_trace() -> TurnTrace | None:
+def current_trace() -> LlmTurnLog | None:
     return _current.get()
 
 

@@ -62,11 +62,11 @@ class TurnLogger:
                 )
             )
         if self.publisher is not None:
-            self._publish(record)
+            self._publish(self.publisher, record)
 
-    def _publish(self, record: TurnRecord) -> None:
+    def _publish(self, publisher: TurnPublisher, record: TurnRecord) -> None:
         try:
-            self.publisher.publish(record)  # type: ignore[union-attr]
+            publisher.publish(record)
         except Exception as exc:
             self.publish_failures += 1
             log.warning("turn %s not published for evals: %s", record.turn_id, exc)

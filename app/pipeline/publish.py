@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import redis
+from redis.typing import EncodableT, FieldT
 
 from app.domain.turn import TurnRecord
 
@@ -19,7 +20,9 @@ class TurnPublisher(Protocol):
     def publish(self, record: TurnRecord) -> None: ...
 
 
-def stream_fields(record: TurnRecord) -> dict[str, str]:
+def stream_fields(record: TurnRecord) -> dict[FieldT, EncodableT]:
+    """The entry's fields, typed as ``xadd`` takes them (a ``dict[str, str]`` would not do: dict is
+    invariant in its value type)."""
     return {
         "turn_id": record.turn_id,
         "conversation_id": record.conversation_id,
@@ -34,7 +37,7 @@ class RedisStreamPublisher:
         self.maxlen = maxlen
 
     def publish(self, record: TurnRecord) -> None:
-        self.client.xadd(self.stream, stream_fields(record), maxlen=self.maxlen, approximate=True)  # type: ignore[arg-type]
+        self.client.xadd(self.stream, stream_fields(record), maxlen=self.maxlen, approximate=True)
 
     def close(self) -> None:
         self.client.close()

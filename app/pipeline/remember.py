@@ -1,132 +1,83 @@
-"""Remember stage: conversation state lives outside the worker, so any worker can serve any turn.
+"""Remember stage: fold one extracted turn into the conversation state (a pure function).
 
-``RedisStateStore`` is the real store (one JSON document per conversation, with a TTL, and a
-per-conversation lock so two concurrent turns of one conversation are serialised across workers).
-``MemoryStateStore`` exists only for a demo on a machine without Redis; the API refuses to start
-more than one worker on it, because a second worker would not see the first one's conversations.
+The rules, as a shopper experiences them:
+
+* **Refine narrows.** "in black" after "hoodies" keeps hoodies and adds black; a field the turn
+  sets overrides the remembered one ("in red" after black), every other field carries over. New
+  descriptive words are appended to the remembered query ("warmer" → "hoodies warmer").
+* **A new search starts over, except for who it is for.** A search with a product type other than
+  the remembered one, or with ``replace_filters``, replaces the query and drops colour, size,
+  material, brand and both price bounds: those were constraints on the *previous* product (a waist
+  32 means nothing for a jacket, a $50 cap set for hoodies would hide most jackets) and silently
+  keeping them gives narrow or empty results whose cause the shopper cannot see. The gender is kept
+  — it describes the person being shopped for, which rarely changes mid-conversation ("women's
+  hoodies" → "now I need boots" means women's boots) — unless the turn states or clears it.
+  So "hoodies" → "in black" → "under $50" → "actually jackets" gives jackets, no colour, no price.
+* **Clearing.** Fields in ``cleared`` are reset to ``None`` before the turn's own values apply
+  ("any colour but red" can clear and set in one turn).
+* **Everything else leaves the search alone.** Compare, product questions, add-to-cart, checkout,
+  small talk and out-of-scope turns do not change the query or filters (a question about "the
+  second one in red" is not a wish to see only red products).
+* Contradictory bounds resolve in favour of the newer one: "over 50" then "under 30" keeps 30.
+
+Every call returns a new ``ConversationState`` and increments ``turns``; the input is not mutated.
 """
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Protocol
+from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
 
-from redis.asyncio import Redis
-
-from app.domain.turn import ConversationState
+#: Words the extractor puts in ``query`` as instructions ("cheaper"), not as product description.
+RELATIVE_PRICE_MARKERS = frozenset({"cheaper", "pricier"})
 
 
-class ConversationBusy(RuntimeError):
-    """Another turn of the same conversation is still running."""
+def _words(query: str) -> list[str]:
+    return [w for w in query.split() if w not in RELATIVE_PRICE_MARKERS]
 
 
-class StateStore(Protocol):
-    name: str
-    shared: bool  # True when several processes see the same state
-
-    async def get(self, conversation_id: str) -> ConversationState | None: ...
-
-    async def put(self, state: ConversationState) -> None: ...
-
-    def lock(self, conversation_id: str) -> AbstractLock: ...
-
-    async def ping(self) -> bool: ...
-
-    async def close(self) -> None: ...
+def starts_new_search(state: ConversationState, turn: ShoppingTurn) -> bool:
+    """True when this search turn replaces, rather than narrows, the remembered search."""
+    if turn.intent is not Intent.search:
+        return False
+    new_category = turn.filters.category is not None and turn.filters.category != state.filters.category
+    return turn.replace_filters or new_category
 
 
-class AbstractLock(Protocol):
-    async def __aenter__(self) -> None: ...
+def merge(state: ConversationState, turn: ShoppingTurn) -> ConversationState:
+    """The state after ``turn``: see the module docstring for the rules."""
+    if turn.intent not in (Intent.search, Intent.refine):
+        return state.model_copy(deep=True, update={"turns": state.turns + 1})
 
-    async def __aexit__(self, *exc: object) -> None: ...
+    if starts_new_search(state, turn):
+        base = Filters(gender=state.filters.gender)
+        query = " ".join(_words(turn.query))
+    else:
+        base = state.filters.model_copy()
+        old = _words(state.query)
+        query = " ".join(old + [w for w in _words(turn.query) if w not in old])
 
-
-class RedisStateStore:
-    name = "redis"
-    shared = True
-
-    def __init__(self, redis: Redis, ttl_seconds: int, prefix: str = "ctp:") -> None:
-        self.redis = redis
-        self.ttl = ttl_seconds
-        self.prefix = prefix
-
-    def _key(self, conversation_id: str) -> str:
-        return f"{self.prefix}conv:{conversation_id}"
-
-    async def get(self, conversation_id: str) -> ConversationState | None:
-        raw = await self.redis.get(self._key(conversation_id))
-        return ConversationState.model_validate_json(raw) if raw else None
-
-    async def put(self, state: ConversationState) -> None:
-        await self.redis.set(self._key(state.conversation_id), state.model_dump_json(), ex=self.ttl)
-
-    def lock(self, conversation_id: str, timeout_s: float = 10.0) -> _RedisLock:
-        return _RedisLock(self.redis, f"{self.prefix}lock:{conversation_id}", timeout_s)
-
-    async def ping(self) -> bool:
-        return bool(await self.redis.ping())
-
-    async def close(self) -> None:
-        await self.redis.aclose()
+    values = base.model_dump()
+    for name in turn.cleared:
+        if name in values:
+            values[name] = None
+    stated = {k: v for k, v in turn.filters.model_dump().items() if v is not None}
+    values.update(stated)
+    lo, hi = values["price_min"], values["price_max"]
+    if lo is not None and hi is not None and lo > hi:
+        # Keep the bound the shopper just said; drop the older one it contradicts.
+        values["price_min" if "price_max" in stated else "price_max"] = None
+    return state.model_copy(
+        deep=True,
+        update={"query": query, "filters": Filters(**values), "turns": state.turns + 1},
+    )
 
 
-class _RedisLock:
-    """SET NX PX lock with a token, released only by its owner (a Lua compare-and-delete)."""
-
-    _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
-
-    def __init__(self, redis: Redis, key: str, timeout_s: float) -> None:
-        self.redis, self.key, self.timeout_s = redis, key, timeout_s
-        self.token = uuid.uuid4().hex
-
-    async def __aenter__(self) -> None:
-        deadline = asyncio.get_running_loop().time() + self.timeout_s
-        while not await self.redis.set(self.key, self.token, nx=True, px=int(self.timeout_s * 3000)):
-            if asyncio.get_running_loop().time() > deadline:
-                raise ConversationBusy(self.key)
-            await asyncio.sleep(0.01)
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.redis.eval(self._RELEASE, 1, self.key, self.token)  # type: ignore[misc]
-
-
-class MemoryStateStore:
-    """In-process store for a Redis-less demo. Single worker only (see module docstring)."""
-
-    name = "memory"
-    shared = False
-
-    def __init__(self) -> None:
-        self._data: dict[str, str] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
-
-    async def get(self, conversation_id: str) -> ConversationState | None:
-        raw = self._data.get(conversation_id)
-        return ConversationState.model_validate_json(raw) if raw else None
-
-    async def put(self, state: ConversationState) -> None:
-        self._data[state.conversation_id] = state.model_dump_json()
-
-    @asynccontextmanager
-    async def _locked(self, conversation_id: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
-        async with lock:
-            yield
-
-    def lock(self, conversation_id: str) -> AbstractLock:
-        return self._locked(conversation_id)  # type: ignore[return-value]
-
-    async def ping(self) -> bool:
-        return True
-
-    async def close(self) -> None:
-        self._data.clear()
-
-
-def make_state_store(redis_url: str | None, ttl_seconds: int) -> StateStore:
-    if redis_url:
-        return RedisStateStore(Redis.from_url(redis_url), ttl_seconds)
-    return MemoryStateStore()
+def search_text(state: ConversationState) -> str:
+    """The text retrieval and the guard see: the remembered query plus any filter words it lacks,
+    so "in black" after "hoodies" searches for black hoodies, not for "in black"."""
+    words = [state.query.strip()]
+    f = state.filters
+    for extra in (f.gender and f"{f.gender}'s", f.color, f.material, f.category, f.brand):
+        if extra and extra.lower() not in state.query.lower():
+            words.append(extra)
+    return " ".join(w for w in words if w).strip()

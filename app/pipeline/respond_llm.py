@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from app.catalog.vocabulary import Vocabulary, load_vocabulary
 from app.domain.catalog import Product
 from app.domain.turn import SEARCH_INTENTS, Reply
-from app.llm.client import LlmClient, LlmFailure
+from app.llm.client import LlmClient, LlmFailure, Messages
 from app.llm.prompts import Prompt, load_prompt
 from app.llm.trace import record_fallback, record_versions
 from app.pipeline.respond import ResponseContext, RulesResponder, describe_filters, product_line
@@ -170,7 +170,7 @@ class LlmResponder:
         self.catalog_names = list(catalog_names)
         self.prompt = prompt or load_prompt(PROMPT_FILE)
 
-    def messages(self, ctx: ResponseContext) -> list[dict[str, str]]:
+    def messages(self, ctx: ResponseContext) -> Messages:
         lines = "\n".join(product_line(i, p, ctx.currency) for i, p in enumerate(ctx.products, 1))
         want = " ".join(x for x in (ctx.turn.query, describe_filters(ctx)) if x)
         return [

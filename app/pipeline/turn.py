@@ -1,6 +1,6 @@
 """One shopping turn, as a short function over named stages.
 
-    extract → remember → guard → retrieve → rank → respond → log
+    extract → remember → embed → guard → retrieve → rank → fence → act → respond → log
 
 Each stage is a typed, replaceable component held by ``TurnPipeline``; the API builds one pipeline
 per worker in its lifespan and calls ``run``. Nothing here knows about HTTP.
@@ -21,29 +21,20 @@ from pydantic import BaseModel
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.catalog import Product
 from app.domain.order import Order
-from app.domain.turn import (
-    SEARCH_INTENTS,
-    Candidate,
-    ConversationState,
-    GuardDecision,
-    Intent,
-    Reply,
-    ShoppingTurn,
-    TurnRecord,
-)
-from app.llm.trace import TurnTrace
-from app.pipeline.cart import CartOutcome, add_to_cart, resolve_references
+from app.domain.turn import SEARCH_INTENTS, ConversationState, Intent, ShoppingTurn, TurnRecord
+from app.pipeline.cart import add_to_cart, resolve_references
 from app.pipeline.extract.base import Extractor
 from app.pipeline.guard import Guard
 from app.pipeline.log import TurnLogger
 from app.pipeline.orders import OrderService
 from app.pipeline.rank import Ranker
-from app.pipeline.remember import StateStore
+from app.pipeline.record import ActionOutcome, SearchOutcome, TurnDraft
+from app.pipeline.remember import merge, search_text
 from app.pipeline.respond import Responder, ResponseContext
 from app.pipeline.retrieve import Retriever
-from app.pipeline.state_merge import merge
-from app.pipeline.timing import StageTimer
+from app.pipeline.state_store import StateStore
 from app.telemetry import end_turn, record_guard, record_rerank, record_retrieval, stage, turn_span
+from app.telemetry.timing import StageTimer
 
 
 class QueryEncoder(Protocol):
@@ -84,15 +75,7 @@ class TurnResult(BaseModel):
     order: Order | None = None
 
 
-def search_text(state: ConversationState) -> str:
-    """The text retrieval and the guard see: the remembered query plus any filter words it lacks,
-    so "in black" after "hoodies" searches for black hoodies, not for "in black"."""
-    words = [state.query.strip()]
-    f = state.filters
-    for extra in (f.gender and f"{f.gender}'s", f.color, f.material, f.category, f.brand):
-        if extra and extra.lower() not in state.query.lower():
-            words.append(extra)
-    return " ".join(w for w in words if w).strip()
+SearchStage = Callable[[SearchOutcome, StageTimer], None]
 
 
 @dataclass
@@ -132,111 +115,120 @@ class TurnPipeline:
                     raise UnknownConversation(conversation_id)
                 before = ConversationState(conversation_id=cid, token_hash=token_hash)
             with turn_span(cid, message) as root:
-                result = await self._run_locked(message, before, on_products)
+                result = await self._turn(TurnDraft("t_" + uuid.uuid4().hex, message, before), on_products)
                 end_turn(root, result.record)
             return result
 
-    async def _run_locked(
-        self, message: str, before: ConversationState, on_products: ProductsHook | None = None
-    ) -> TurnResult:
-        timer = StageTimer()
-        trace = TurnTrace.begin()  # LLM calls, fallbacks and prompt versions of this turn
-        turn_id = "t_" + uuid.uuid4().hex
-
+    async def _turn(self, draft: TurnDraft, on_products: ProductsHook | None) -> TurnResult:
+        """The stages, in order. Embed through fence are CPU-bound and run back to back in one
+        worker-thread hop (``_offload``)."""
+        timer = draft.timer
         with stage(timer, "extract"):
-            turn = await self.extractor.extract(message, before)
+            turn = draft.turn = await self.extractor.extract(draft.message, draft.before)
         with stage(timer, "remember"):
-            state = merge(before, turn)
-        found = await self._search(turn, before, state, timer)  # embed → guard → retrieve → rank → fence
-        done = await self._act(turn, found.state, turn_id, timer)  # cart and checkout
+            state = merge(draft.before, turn)
+        search = draft.search = SearchOutcome(turn, draft.before, state)
+        await self._offload(search, timer, self._embed, self._guard, self._retrieve, self._rank, self._fence)
+        action = draft.action = await self._act(turn, search.state, draft.turn_id, timer)
         if on_products is not None:  # streaming: the products go out before the reply is written
-            await on_products(
-                TurnPreview(
-                    turn_id=turn_id,
-                    conversation_id=state.conversation_id,
-                    intent=turn.intent,
-                    abstained=found.abstained,
-                    products=[
-                        *found.shown,
-                        *([done.cart.product] if done.cart and done.cart.product else []),
-                    ],
-                )
-            )
+            await on_products(self._preview(draft))
         with stage(timer, "respond"):
-            reply = await self.responder.respond(
+            reply = draft.reply = await self.responder.respond(
                 ResponseContext(
                     turn=turn,
-                    state=done.state,
-                    products=found.shown,
-                    guard=found.decision,
-                    nearest=found.nearest,
-                    cart=done.cart,
-                    order=done.order,
+                    state=action.state,
+                    products=search.shown,
+                    guard=search.decision,
+                    nearest=search.nearest,
+                    cart=action.cart,
+                    order=action.order,
                     currency=self.currency,
-                    suggestions=done.suggestions,
+                    suggestions=action.suggestions,
                 )
             )
-        record = self._record(turn_id, message, turn, before, found, done, reply, timer, trace)
+        record = draft.record(self.clock(), self.versions)
         await self._log(record)  # before the state advances: a turn that cannot be logged did not happen
-        await self.store.put(done.state)
-        cart_product = [done.cart.product] if done.cart and done.cart.product else []
-        by_id = {p.id: p for p in [*found.shown, *cart_product, *done.suggestions]}
+        await self.store.put(action.state)
+        by_id = {p.id: p for p in [*search.shown, *action.cart_products, *action.suggestions]}
         products = [by_id[i] for i in reply.product_ids if i in by_id]
-        return TurnResult(record=record, products=products, state=done.state, order=done.order)
+        return TurnResult(record=record, products=products, state=action.state, order=action.order)
 
-    async def _search(
-        self, turn: ShoppingTurn, before: ConversationState, state: ConversationState, timer: StageTimer
-    ) -> _Found:
-        """Embed, guard, retrieve, rank and fence a product search; other intents pass through.
+    async def _offload(self, search: SearchOutcome, timer: StageTimer, *stages: SearchStage) -> None:
+        """Run the search stages in order until one settles the turn.
 
-        The CPU-bound stages run back to back in *one* worker-thread call. With one ``to_thread``
-        hop per stage, every hop's result waited for the busy event loop, and under 32 shoppers
+        A product search runs them in *one* worker-thread call. With one ``to_thread`` hop per
+        stage, every hop's result waited for the busy event loop, and under 32 shoppers
         guard/retrieve/rank showed 11–14 ms p50 each in the turn log against < 0.5 ms in isolation
-        (load test 20261126-105833)."""
-        if turn.intent in SEARCH_INTENTS and search_text(state):
-            return await to_thread.run_sync(self._search_sync, turn, before, state, timer)
-        return self._search_sync(turn, before, state, timer)  # no embedding: microseconds, stay put
+        (load test 20261126-105833). Other turns embed nothing and take microseconds: they stay
+        on the loop."""
+        if search.turn.intent in SEARCH_INTENTS:
+            search.text = search_text(search.state)
 
-    def _search_sync(
-        self, turn: ShoppingTurn, before: ConversationState, state: ConversationState, timer: StageTimer
-    ) -> _Found:
-        found = _Found(state=state)
-        is_search = turn.intent in SEARCH_INTENTS
-        text = search_text(state) if is_search else ""
-        query_vec = None
-        if is_search and text:
+        def run_all() -> None:
+            for run_stage in stages:
+                if search.settled:
+                    return
+                run_stage(search, timer)
+
+        if search.text:
+            await to_thread.run_sync(run_all)
+        else:
+            run_all()
+
+    def _embed(self, search: SearchOutcome, timer: StageTimer) -> None:
+        if search.text:
             with stage(timer, "embed"):
-                query_vec = self.encoder.encode_query(text)
+                search.query_vec = self.encoder.encode_query(search.text)
+
+    def _guard(self, search: SearchOutcome, timer: StageTimer) -> None:
+        """Abstain when the request lands outside the catalog; an abstained request must not
+        become the conversation's remembered search."""
         with stage(timer, "guard") as span:
-            decision = self.guard.check(turn, query_vec)
-            if decision is not None and text:
-                decision = decision.model_copy(update={"query": text})
+            decision = self.guard.check(search.turn, search.query_vec)
+            if decision is not None and search.text:
+                decision = decision.model_copy(update={"query": search.text})
             record_guard(span, decision)
-        found.decision = decision
+        search.decision = decision
         if decision is not None and decision.abstain:
-            # An out-of-scope request must not become the conversation's remembered search.
-            found.state = state.model_copy(update={"query": before.query, "filters": before.filters})
-            found.nearest = self.catalog.many(decision.nearest)
-        elif turn.intent in (Intent.compare, Intent.product_question) and turn.referenced:
-            found.shown = self.catalog.many(resolve_references(turn, before))
-        elif is_search and query_vec is not None:
+            before = search.before
+            search.state = search.state.model_copy(update={"query": before.query, "filters": before.filters})
+            search.nearest = self.catalog.many(decision.nearest)
+            search.settled = True
+
+    def _retrieve(self, search: SearchOutcome, timer: StageTimer) -> None:
+        """Candidates for the turn: the products a comparison or question refers to, or the
+        hybrid search over the catalog with the filters pushed in."""
+        turn = search.turn
+        if turn.intent in (Intent.compare, Intent.product_question) and turn.referenced:
+            search.shown = self.catalog.many(resolve_references(turn, search.before))
+            search.settled = True
+        elif turn.intent not in SEARCH_INTENTS or search.query_vec is None:
+            search.settled = True
+        else:
             with stage(timer, "retrieve") as span:
-                found.candidates = self.retriever.retrieve(query_vec, text, state.filters)
-                record_retrieval(span, text, found.candidates)
-            with stage(timer, "rank") as span:
-                found.ranked = self.ranker.rank(found.candidates, self.catalog, state)
-                record_rerank(span, found.ranked, self.versions.get("ranker", "ranker"), self.show_limit)
-            with stage(timer, "fence"):  # only products inside the guard's radius may be presented
-                presentable, found.fenced = self.guard.fence(query_vec, found.ranked)
-            found.shown = self.catalog.many([c.product_id for c in presentable[: self.show_limit]])
-            found.state = state.model_copy(update={"last_results": [p.id for p in found.shown]})
-        return found
+                search.candidates = self.retriever.retrieve(
+                    search.query_vec, search.text, search.state.filters
+                )
+                record_retrieval(span, search.text, search.candidates)
+
+    def _rank(self, search: SearchOutcome, timer: StageTimer) -> None:
+        with stage(timer, "rank") as span:
+            search.ranked = self.ranker.rank(search.candidates, self.catalog, search.state)
+            record_rerank(span, search.ranked, self.versions.get("ranker", "ranker"), self.show_limit)
+
+    def _fence(self, search: SearchOutcome, timer: StageTimer) -> None:
+        """Only products inside the guard's radius may be presented."""
+        assert search.query_vec is not None  # _retrieve settles the turn without one
+        with stage(timer, "fence"):
+            presentable, search.fenced = self.guard.fence(search.query_vec, search.ranked)
+        search.shown = self.catalog.many([c.product_id for c in presentable[: self.show_limit]])
+        search.state = search.state.model_copy(update={"last_results": [p.id for p in search.shown]})
 
     async def _act(
         self, turn: ShoppingTurn, state: ConversationState, turn_id: str, timer: StageTimer
-    ) -> _Done:
+    ) -> ActionOutcome:
         """The cart actions a turn asks for: add to cart (with cross-sell) or checkout."""
-        done = _Done(state=state)
+        done = ActionOutcome(state=state)
         if turn.intent is Intent.add_to_cart:
             done.state, done.cart = add_to_cart(state, turn, self.catalog)
             if done.cart.added is not None and self.cross_sell is not None:
@@ -249,45 +241,15 @@ class TurnPipeline:
                 done.state = state.model_copy(update={"cart": []})
         return done
 
-    def _record(
-        self,
-        turn_id: str,
-        message: str,
-        turn: ShoppingTurn,
-        before: ConversationState,
-        found: _Found,
-        done: _Done,
-        reply: Reply,
-        timer: StageTimer,
-        trace: TurnTrace,
-    ) -> TurnRecord:
-        latency = dict(timer.ms)
-        latency["total"] = timer.total()
-        return TurnRecord(
-            turn_id=turn_id,
-            conversation_id=done.state.conversation_id,
-            turn_index=before.turns,
-            created_at=self.clock(),
-            message=message,
-            extraction=turn,
-            state_before=before.model_dump(mode="json"),
-            state_after=done.state.model_dump(mode="json"),
-            guard=found.decision,
-            candidates=found.ranked or found.candidates,
-            shown=reply.product_ids,
-            reply=reply.text,
-            abstained=found.abstained,
-            latency_ms=latency,
-            versions={
-                **self.versions,
-                **trace.versions,
-                "extractor": turn.backend,
-                "responder": reply.backend,
-            },
-            errors=[],
-            fallbacks=trace.fallbacks,
-            fenced=found.fenced,
-            usage=trace.usage(),
+    @staticmethod
+    def _preview(draft: TurnDraft) -> TurnPreview:
+        assert draft.turn and draft.search and draft.action
+        return TurnPreview(
+            turn_id=draft.turn_id,
+            conversation_id=draft.before.conversation_id,
+            intent=draft.turn.intent,
+            abstained=draft.search.abstained,
+            products=[*draft.search.shown, *draft.action.cart_products],
         )
 
     async def _log(self, record: TurnRecord) -> None:
@@ -295,30 +257,3 @@ class TurnPipeline:
             await to_thread.run_sync(self.logger.write, record)
         except Exception as exc:
             raise TurnNotLogged(f"{type(exc).__name__}: {exc}") from exc
-
-
-@dataclass
-class _Found:
-    """What the search stages produced for this turn."""
-
-    state: ConversationState
-    decision: GuardDecision | None = None
-    candidates: list[Candidate] = field(default_factory=list)
-    ranked: list[Candidate] = field(default_factory=list)
-    shown: list[Product] = field(default_factory=list)
-    nearest: list[Product] = field(default_factory=list)
-    fenced: list[str] = field(default_factory=list)
-
-    @property
-    def abstained(self) -> bool:
-        return bool(self.decision and self.decision.abstain)
-
-
-@dataclass
-class _Done:
-    """What the cart stage changed."""
-
-    state: ConversationState
-    cart: CartOutcome | None = None
-    order: Order | None = None
-    suggestions: list[Product] = field(default_factory=list)

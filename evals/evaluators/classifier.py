@@ -21,9 +21,10 @@ import numpy as np
 from pydantic import BaseModel
 from sklearn.linear_model import LogisticRegression
 
+from app.domain.labels import Backend
 from evals.evaluators.code import tokens
 from evals.evaluators.registry import EvaluatorSpec
-from evals.labels import Backend, TurnContext
+from evals.labels import TurnContext
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 FEATURE_SPEC = "minilm(message)+minilm(reply)+turn-features-v1"
@@ -84,7 +85,8 @@ class ClassifierArtifact(BaseModel):
             p1 = 1.0 / (1.0 + np.exp(-logits[:, 0]))
             return np.stack([1.0 - p1, p1], axis=1)
         z = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True)
+        probs: np.ndarray = z / z.sum(axis=1, keepdims=True)
+        return probs
 
 
 def train(

@@ -8,10 +8,12 @@ trigger phrase), so a reviewer can confirm a label without re-running anything.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from app.domain.catalog import Product
+from app.domain.labels import NOT_APPLICABLE
 from app.domain.turn import SEARCH_INTENTS, Intent
-from evals.labels import NOT_APPLICABLE, TurnContext
+from evals.labels import TurnContext
 
 PRICE_RE = re.compile(r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)")
 #: "under $60", "from $20": bounds the shopper stated or the assistant offers as an example.
@@ -105,7 +107,7 @@ def _filter_prices(ctx: TurnContext) -> set[float]:
     return {round(float(v), 2) for k in ("price_min", "price_max") if (v := f.get(k)) is not None}
 
 
-def _order_totals(reply: str, *carts: list[dict]) -> set[float]:
+def _order_totals(reply: str, *carts: list[dict[str, Any]]) -> set[float]:
     totals = set()
     for cart in carts:
         if cart:
@@ -115,7 +117,7 @@ def _order_totals(reply: str, *carts: list[dict]) -> set[float]:
     return totals
 
 
-def _mismatch(p: Product, filters: dict) -> str | None:
+def _mismatch(p: Product, filters: dict[str, Any]) -> str | None:
     if (c := filters.get("category")) and p.category != c:
         return f"category {p.category} ≠ {c}"
     if (g := filters.get("gender")) and p.gender not in (g, "unisex", None):

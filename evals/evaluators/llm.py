@@ -13,15 +13,16 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import instructor
 from openai import OpenAI
 from pydantic import BaseModel, create_model
 
+from app.domain.labels import LABELS, Backend
 from app.settings import Settings
 from evals.evaluators.registry import EvaluatorSpec
-from evals.labels import LABELS, Backend, TurnContext
+from evals.labels import TurnContext
 
 PROMPT_VERSION = "judge-v1"
 PROMPT_PATH = Path(__file__).resolve().parent.parent / "prompts" / "judge.v1.md"
@@ -44,7 +45,7 @@ QUESTIONS = {
 @cache
 def verdict_model(evaluator: str) -> type[BaseModel]:
     labels = LABELS[evaluator]
-    label_type: Any = Literal[labels]  # type: ignore[valid-type]
+    label_type: Any = Literal[labels]
     return create_model(f"{evaluator.title()}Verdict", explanation=(str, ...), label=(label_type, ...))
 
 
@@ -98,7 +99,7 @@ class LlmJudge:
             max_retries=self.max_retries,
             temperature=self.temperature,
         )
-        data = cast(BaseModel, verdict).model_dump()
+        data = verdict.model_dump()
         return str(data["label"]), str(data["explanation"])
 
     def specs(self, names: list[str] | None = None) -> list[EvaluatorSpec]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from app.domain.labels import Backend, EvalResult
 from app.telemetry import evaluator_span, record_error, record_label
 from evals.evaluators.code import CODE_EVALUATORS
-from evals.labels import Backend, EvalResult, TurnContext
+from evals.labels import TurnContext
 
 CODE_VERSION = "code-1"
 

@@ -133,14 +133,14 @@ class Shopper(FastHttpUser):
             if resp.status_code != 200:
                 resp.failure(f"{resp.status_code}: {(resp.text or '')[:200]}")
                 return None
-            data = resp.json()
+            data: dict[str, Any] = resp.json()
             if not data.get("turn_id"):
                 resp.failure("200 without a turn_id")
                 return None
             resp.success()
             if data.get("conversation_token"):
                 self.token = data["conversation_token"]
-            return data  # type: ignore[no-any-return]
+            return data
 
     def expect(self, case: str, status: int, method: str, path: str, **kwargs: Any) -> None:
         """A malformed request: success means exactly the documented 4xx."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from app.api.main import freeze_startup_heap
+from app.api.lifespan import freeze_startup_heap
 
 
 class Loaded:

@@ -11,10 +11,11 @@ from typing import ClassVar
 
 import pytest
 
+from app.domain.labels import Backend
 from app.domain.turn import Intent, ShoppingTurn, TurnRecord
 from app.settings import Settings
 from evals.evaluators.llm import LlmJudge, render_prompt
-from evals.labels import Backend, TurnContext
+from evals.labels import TurnContext
 
 
 class FakeOpenAI(BaseHTTPRequestHandler):

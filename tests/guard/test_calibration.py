@@ -76,8 +76,9 @@ def test_any_changed_input_makes_the_calibration_stale(
 
 
 def test_calibration_queries_are_the_calibration_split_only() -> None:
-    queries, source = calibration_queries()
-    test_queries, _ = calibration_queries(split="test")
+    path = Settings().guard_calibration_queries
+    queries, source = calibration_queries(path)
+    test_queries, _ = calibration_queries(path, split="test")
     assert len(queries) == 136
     assert not set(queries) & set(test_queries)
     assert source.startswith("shopper_queries.jsonl:calibration@")
@@ -93,6 +94,9 @@ def test_build_leaves_a_calibration_matching_the_index(settings: Settings, servi
     assert cal.threshold == cal.scores[cal.rank - 1]
 
 
+QUERIES = Settings().guard_calibration_queries
+
+
 def test_recalibrates_when_the_index_changes(tmp_path: Path, services: Services, encoder: Encoder) -> None:
     products = services.catalog.all()
     extractor = RulesExtractor(load_vocabulary(), sorted({p.brand for p in products if p.brand}))
@@ -100,15 +104,15 @@ def test_recalibrates_when_the_index_changes(tmp_path: Path, services: Services,
     index = EdgeIndex(tmp_path / "edge" / "products")
     try:
         build_index(products[:150], encoder, index, progress=False)
-        first, recalibrated = ensure_calibration(path, extractor, encoder, index, 0.1, 3)
+        first, recalibrated = ensure_calibration(path, extractor, encoder, index, 0.1, 3, queries=QUERIES)
         assert recalibrated and first.index_version == index.version()
-        again, recalibrated = ensure_calibration(path, extractor, encoder, index, 0.1, 3)
+        again, recalibrated = ensure_calibration(path, extractor, encoder, index, 0.1, 3, queries=QUERIES)
         assert not recalibrated and again == first
 
         build_index(products[:200], encoder, index, progress=False)  # the catalog changed
         stale = load_calibration(path)
         assert stale is not None and not stale.matches(index.version(), encoder.version, 0.1, 3)
-        second, recalibrated = ensure_calibration(path, extractor, encoder, index, 0.1, 3)
+        second, recalibrated = ensure_calibration(path, extractor, encoder, index, 0.1, 3, queries=QUERIES)
         rebuilt_version = index.version()
     finally:
         index.close()

@@ -1,73 +1,133 @@
-"""Conversation state in the real Redis: round trip, TTL, and the cross-worker lock."""
+"""``merge``: how one turn changes the remembered search (see the rules in ``state_merge``)."""
 
 from __future__ import annotations
 
-import asyncio
-import uuid
-
 import pytest
-from redis.asyncio import Redis
 
-from app.domain.turn import CartLine, ConversationState, Filters
-from app.pipeline.remember import ConversationBusy, MemoryStateStore, RedisStateStore
-
-
-@pytest.fixture
-async def store(redis_url: str):
-    s = RedisStateStore(Redis.from_url(redis_url), ttl_seconds=60, prefix=f"test:{uuid.uuid4().hex[:8]}:")
-    yield s
-    await s.close()
+from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
+from app.pipeline.remember import merge
 
 
-async def test_state_round_trips_through_redis(store: RedisStateStore) -> None:
-    state = ConversationState(
-        conversation_id="c_round_trip",
-        query="hoodies",
-        filters=Filters(category="hoodies", color="black", price_max=50),
-        last_results=["magento:MH01"],
-        cart=[
-            CartLine(
-                product_id="magento:MH01", name="Chaz Kangeroo Hoodie", sku="MH01-M-Black", unit_price=52
-            )
-        ],
-        turns=3,
+def turn(
+    intent: Intent, query: str = "", replace: bool = False, cleared: tuple[str, ...] = (), **filters
+) -> ShoppingTurn:
+    return ShoppingTurn(
+        intent=intent, query=query, filters=Filters(**filters), replace_filters=replace, cleared=list(cleared)
     )
-    await store.put(state)
-    assert await store.get("c_round_trip") == state
 
 
-async def test_unknown_conversation_is_none(store: RedisStateStore) -> None:
-    assert await store.get("c_never_seen") is None
+def run(*turns: ShoppingTurn, state: ConversationState | None = None) -> ConversationState:
+    state = state or ConversationState(conversation_id="c")
+    for t in turns:
+        state = merge(state, t)
+    return state
 
 
-async def test_state_expires_with_the_configured_ttl(store: RedisStateStore) -> None:
-    await store.put(ConversationState(conversation_id="c_ttl"))
-    ttl = await store.redis.ttl(store._key("c_ttl"))
-    assert 0 < ttl <= 60
+HOODIES = turn(Intent.search, "hoodies", category="hoodies")
+IN_BLACK = turn(Intent.refine, color="black")
+UNDER_50 = turn(Intent.refine, price_max=50)
+ACTUALLY_JACKETS = turn(Intent.search, "jackets", replace=True, category="jackets")
 
 
-async def test_lock_serialises_two_turns_of_one_conversation(store: RedisStateStore) -> None:
-    order: list[str] = []
-
-    async def turn(name: str) -> None:
-        async with store.lock("c_lock"):
-            order.append(f"{name}-in")
-            await asyncio.sleep(0.05)
-            order.append(f"{name}-out")
-
-    await asyncio.gather(turn("a"), turn("b"))
-    assert order in (["a-in", "a-out", "b-in", "b-out"], ["b-in", "b-out", "a-in", "a-out"])
+def test_hoodies_in_black_under_50_narrows_step_by_step() -> None:
+    state = run(HOODIES, IN_BLACK, UNDER_50)
+    assert state.filters == Filters(category="hoodies", color="black", price_max=50)
+    assert (state.query, state.turns) == ("hoodies", 3)
 
 
-async def test_lock_gives_up_with_conversation_busy(store: RedisStateStore) -> None:
-    async with store.lock("c_busy"):
-        with pytest.raises(ConversationBusy):
-            async with store.lock("c_busy", timeout_s=0.1):
-                pass
+def test_actually_jackets_starts_over_and_drops_colour_and_price() -> None:
+    state = run(HOODIES, IN_BLACK, UNDER_50, ACTUALLY_JACKETS)
+    assert state.filters == Filters(category="jackets")
+    assert state.query == "jackets"
 
 
-async def test_memory_store_is_marked_unshared() -> None:
-    store = MemoryStateStore()
-    await store.put(ConversationState(conversation_id="c_mem"))
-    assert store.shared is False
-    assert (await store.get("c_mem")) == ConversationState(conversation_id="c_mem")
+def test_a_new_search_keeps_who_it_is_for() -> None:
+    state = run(
+        turn(Intent.search, "hoodies", category="hoodies", gender="women", size="M"), ACTUALLY_JACKETS
+    )
+    assert state.filters == Filters(category="jackets", gender="women")
+
+
+def test_a_new_search_can_change_who_it_is_for() -> None:
+    state = run(
+        turn(Intent.search, "hoodies", category="hoodies", gender="women"),
+        turn(Intent.search, "boots", category="boots", gender="men"),
+    )
+    assert state.filters.gender == "men"
+
+
+def test_a_search_with_a_new_category_replaces_even_without_the_flag() -> None:
+    state = run(HOODIES, IN_BLACK, turn(Intent.search, "boots", category="boots"))
+    assert state.filters == Filters(category="boots")
+
+
+def test_replace_filters_without_a_category_replaces_the_query() -> None:
+    state = run(HOODIES, IN_BLACK, turn(Intent.search, "sofa", replace=True))
+    assert (state.query, state.filters) == ("sofa", Filters())
+
+
+def test_a_refinement_overrides_the_field_it_states() -> None:
+    state = run(HOODIES, IN_BLACK, turn(Intent.refine, color="red"))
+    assert state.filters == Filters(category="hoodies", color="red")
+
+
+def test_a_refinement_appends_new_description_words_once() -> None:
+    state = run(HOODIES, turn(Intent.refine, "warmer"), turn(Intent.refine, "warmer hoodies"))
+    assert state.query == "hoodies warmer"
+
+
+def test_the_cheaper_marker_never_enters_the_remembered_query() -> None:
+    assert run(HOODIES, turn(Intent.refine, "cheaper")).query == "hoodies"
+
+
+@pytest.mark.parametrize(
+    ("cleared", "expected"),
+    [
+        (("color",), Filters(category="hoodies", price_max=50)),
+        (("price_min", "price_max"), Filters(category="hoodies", color="black")),
+    ],
+)
+def test_cleared_fields_reset_to_none(cleared: tuple[str, ...], expected: Filters) -> None:
+    state = run(HOODIES, IN_BLACK, UNDER_50, turn(Intent.refine, cleared=cleared))
+    assert state.filters == expected
+
+
+def test_clear_and_set_in_one_turn() -> None:
+    state = run(HOODIES, IN_BLACK, turn(Intent.refine, cleared=("color",), color="red"))
+    assert state.filters.color == "red"
+
+
+def test_a_new_bound_contradicting_an_old_one_wins() -> None:
+    state = run(HOODIES, turn(Intent.refine, price_min=50), turn(Intent.refine, price_max=30))
+    assert (state.filters.price_min, state.filters.price_max) == (None, 30)
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        Intent.compare,
+        Intent.product_question,
+        Intent.add_to_cart,
+        Intent.checkout,
+        Intent.smalltalk,
+        Intent.out_of_scope,
+    ],
+)
+def test_non_search_intents_leave_the_search_alone(intent: Intent) -> None:
+    before = run(HOODIES, IN_BLACK)
+    after = merge(before, turn(intent, "red", color="red", size="M", cleared=("color",)))
+    assert (after.query, after.filters) == (before.query, before.filters)
+    assert after.turns == before.turns + 1
+
+
+def test_merge_returns_a_new_state_and_leaves_its_input_untouched() -> None:
+    before = run(HOODIES)
+    snapshot = before.model_dump()
+    after = merge(before, IN_BLACK)
+    assert after is not before and after.filters is not before.filters
+    assert before.model_dump() == snapshot
+
+
+def test_last_results_and_cart_carry_over() -> None:
+    before = run(HOODIES).model_copy(update={"last_results": ["a", "b"]})
+    assert merge(before, IN_BLACK).last_results == ["a", "b"]

@@ -7,7 +7,7 @@ import json
 from app.catalog.vocabulary import load_vocabulary
 from app.domain.catalog import Product
 from app.domain.turn import ConversationState, GuardDecision, Intent, ShoppingTurn
-from app.llm.trace import TurnTrace
+from app.llm.trace import LlmTurnLog
 from app.pipeline.respond import ResponseContext, RulesResponder
 from app.pipeline.respond_llm import Grounding, LlmResponder, ungrounded
 from tests.llm import fake_server
@@ -103,7 +103,7 @@ async def test_the_model_sees_only_the_ranked_products(fake_llm: FakeLlm) -> Non
 
 async def test_a_hallucinated_price_is_re_asked_with_the_reason(fake_llm: FakeLlm) -> None:
     fake_llm.answer(reply("The Mona Pullover Hoodlie is only $45!"), reply(GOOD))
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     out = await responder(fake_llm).respond(ctx())
     assert out.text == GOOD
     assert trace.fallbacks == []
@@ -113,7 +113,7 @@ async def test_a_hallucinated_price_is_re_asked_with_the_reason(fake_llm: FakeLl
 
 async def test_hallucinating_after_every_retry_falls_back_to_rules(fake_llm: FakeLlm) -> None:
     fake_llm.answer(reply("Only $45 today!"), reply("Only $45 today, really!"))
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     out = await responder(fake_llm, max_retries=1).respond(ctx())
     assert out == RulesResponder().compose(ctx())
     assert trace.fallbacks == ["respond: invalid_output"]
@@ -121,7 +121,7 @@ async def test_hallucinating_after_every_retry_falls_back_to_rules(fake_llm: Fak
 
 async def test_a_server_error_falls_back_to_rules(fake_llm: FakeLlm) -> None:
     fake_llm.fail(502)
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     out = await responder(fake_llm).respond(ctx())
     assert out.backend == "rules"
     assert trace.fallbacks == ["respond: server_error"]

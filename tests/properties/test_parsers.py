@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from app.catalog.vocabulary import load_vocabulary
 from app.domain.turn import ConversationState, ShoppingTurn
-from app.pipeline.extract.phrases import find_prices
 from app.pipeline.extract.rules import RulesExtractor
+from app.pipeline.extract.slots import find_prices
 
 VOCAB = load_vocabulary()
 PARSER = RulesExtractor(VOCAB, ["Luma", "Oddmolly", "Tigress Enterprises"])

@@ -14,12 +14,12 @@ from app.pipeline.extract.rules import RulesExtractor
 from recsys import artifact
 from recsys.candidates import CandidateSource
 from recsys.crosssell import CrossSell
-from recsys.evaluate import load_queries
 from recsys.features import FEATURES
+from recsys.golden import golden_texts, load_queries
 from recsys.labels import generate_queries
 from recsys.ranker import LightGbmRanker
 from recsys.runtime import unit_vectors
-from recsys.train import fit, generated_rows, golden_texts, hand_written_rows, new_version
+from recsys.train import fit, generated_rows, hand_written_rows, new_version
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import dataclasses
 from redis.asyncio import Redis
 
 from app.bootstrap import Services
-from app.pipeline.remember import RedisStateStore
+from app.pipeline.state_store import RedisStateStore
 from app.settings import Settings
 from tests.reliability.conftest import Shopper, app_client
 from tests.reliability.servers import PrivateRedis

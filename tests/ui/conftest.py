@@ -14,7 +14,7 @@ import uvicorn
 
 from app.api.main import create_app
 from app.bootstrap import Services
-from app.pipeline.remember import make_state_store
+from app.pipeline.state_store import make_state_store
 from app.settings import Settings
 
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, cast
 
 import streamlit as st
 
@@ -45,7 +45,9 @@ def place_order(client: ApiClient, state: MutableMapping[str, Any]) -> dict[str,
 def _checkout(client: ApiClient) -> None:
     state = st.session_state
     try:
-        order = place_order(client, state)  # type: ignore[arg-type]
+        # Streamlit types session state as keyed by str | int (MutableMapping is invariant in the
+        # key); every key this page uses is a str.
+        order = place_order(client, cast("MutableMapping[str, Any]", state))
     except ApiError as exc:
         state.notice = ("error", f"Checkout didn't go through: {exc.message}")
         return

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from evals.labels import LABELS
+from app.domain.labels import LABELS
 from ui.api_client import ApiClient, ApiError
 from ui.review.metrics import agreement, confusion_matrix, label_rates, risk_coverage, slice_table
 

@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from evals.labels import LABELS, NOT_APPLICABLE
+from app.domain.labels import LABELS, NOT_APPLICABLE
 from ui.api_client import ApiClient, ApiError
 from ui.review.metrics import waterfall
 
@@ -75,7 +75,7 @@ def render_filters() -> dict[str, Any]:
         )
         q = st.text_input("Search messages and replies", key="f_q")
         st.form_submit_button("Apply filters", key="f_apply")
-    return filter_params(start, end, abstained, label, feedback, intent, min_latency, backend, q)  # type: ignore[arg-type]
+    return filter_params(start, end, abstained, label, feedback, intent, min_latency, backend, q)
 
 
 def candidates_frame(record: dict[str, Any], clicked: set[str]) -> pd.DataFrame:

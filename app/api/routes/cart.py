@@ -25,7 +25,7 @@ from app.bootstrap import Services
 from app.domain.catalog import Product
 from app.domain.turn import CartLine, ConversationState, ShownProduct
 from app.pipeline.cart import cart_total
-from app.pipeline.remember import ConversationBusy
+from app.pipeline.state_store import ConversationBusy
 from app.storage.schema import turn_event, turns
 
 router = APIRouter(prefix="/v1/conversations", tags=["cart"])

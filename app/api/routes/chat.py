@@ -7,16 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Request, status
 
 from app.api.deps import PipelineDep, SettingsDep
-from app.api.schemas import NOT_JSON_RESPONSE, ChatRequest, ChatResponse, ErrorBody
+from app.api.docs import CHAT_RESPONSES
+from app.api.schemas import ChatRequest, ChatResponse
 from app.api.security import (
-    ACCESS_RESPONSES,
     TOKEN_HEADER,
     check_conversation_access,
     new_conversation_token,
 )
 from app.domain.turn import ShownProduct
 from app.pipeline.cart import cart_total
-from app.pipeline.remember import ConversationBusy
+from app.pipeline.state_store import ConversationBusy
 from app.pipeline.turn import TurnNotLogged, TurnResult, UnknownConversation
 from app.settings import Settings
 
@@ -48,14 +48,7 @@ def to_response(result: TurnResult, token: str | None = None) -> ChatResponse:
 @router.post(
     "/chat",
     response_model=ChatResponse,
-    responses={
-        **ACCESS_RESPONSES,
-        409: {"model": ErrorBody, "description": "Another turn of this conversation is running"},
-        503: {"model": ErrorBody, "description": "The turn could not be logged; nothing changed"},
-        413: {"model": ErrorBody, "description": "Message too long"},
-        **NOT_JSON_RESPONSE,
-        422: {"model": ErrorBody, "description": "Malformed request"},
-    },
+    responses=CHAT_RESPONSES,
 )
 async def chat(
     body: ChatRequest,

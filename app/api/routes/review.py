@@ -1,7 +1,7 @@
 """The product team's review API (``/v1/review``): every route needs a reviewer key.
 
 The console (``ui/console.py``) is only a client of these routes; hiding it from shoppers is not what
-keeps them out — ``ReviewerDep`` on each route is. The queries live in ``app/api/review_store.py``.
+keeps them out — ``ReviewerDep`` on each route is. The queries live in ``app/review/``.
 """
 
 from __future__ import annotations
@@ -16,21 +16,11 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.responses import FileResponse, StreamingResponse
 
 from app.api.deps import ServicesDep
-from app.api.review_store import (
-    Dashboard,
-    HumanLabel,
-    HumanLabelIn,
-    TurnFilters,
-    TurnPage,
-    TurnTrace,
-    add_label,
-    dashboard,
-    export_lines,
-    list_turns,
-    trace,
-)
 from app.api.schemas import ErrorBody
 from app.api.security import ReviewerDep
+from app.review.dashboard import abstention_plot_path, dashboard
+from app.review.models import Dashboard, HumanLabel, HumanLabelIn, TurnDetail, TurnFilters, TurnPage
+from app.review.store import add_label, export_lines, list_turns, turn_detail
 
 router = APIRouter(
     prefix="/v1/review",
@@ -62,10 +52,10 @@ async def get_turns(
     return await to_thread.run_sync(list_turns, services.engine, filters, limit, offset)
 
 
-@router.get("/turns/{turn_id}", response_model=TurnTrace, responses={404: {"model": ErrorBody}})
-async def get_trace(turn_id: TurnId, _: ReviewerDep, services: ServicesDep) -> TurnTrace:
+@router.get("/turns/{turn_id}", response_model=TurnDetail, responses={404: {"model": ErrorBody}})
+async def get_trace(turn_id: TurnId, _: ReviewerDep, services: ServicesDep) -> TurnDetail:
     """Everything about one turn: the record, events, judge labels and the human label history."""
-    result = await to_thread.run_sync(trace, services, turn_id)
+    result = await to_thread.run_sync(turn_detail, services.engine, services.catalog, turn_id)
     if result is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown turn '{turn_id}'")
     return result
@@ -113,13 +103,14 @@ async def get_dashboard(
     _: ReviewerDep, services: ServicesDep, start: datetime | None = None, end: datetime | None = None
 ) -> Dashboard:
     """The raw material of the eval dashboard; the console computes rates and matrices from it."""
-    return await to_thread.run_sync(dashboard, services, start, end)
+    var_dir = FsPath(services.settings.var_dir)
+    return await to_thread.run_sync(dashboard, services.engine, var_dir, start, end)
 
 
 @router.get("/abstention.png", response_class=FileResponse, responses={404: {"model": ErrorBody}})
 async def abstention_plot(_: ReviewerDep, services: ServicesDep) -> FileResponse:
     """The risk–coverage plot ``ctp evals abstention`` wrote, if it has run."""
-    plot = FsPath(services.settings.var_dir) / "reports" / "abstention_risk_coverage.png"
+    plot = abstention_plot_path(FsPath(services.settings.var_dir))
     if not plot.exists():
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no abstention plot yet: run `ctp evals abstention`")
     return FileResponse(plot, media_type="image/png")

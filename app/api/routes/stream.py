@@ -26,9 +26,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from app.api.deps import PipelineDep, SettingsDep
+from app.api.docs import CHAT_STREAM_RESPONSES
 from app.api.routes.chat import ConversationToken, admit, http_error, to_response
-from app.api.schemas import NOT_JSON_RESPONSE, ChatRequest, ErrorBody
-from app.api.security import ACCESS_RESPONSES
+from app.api.schemas import ChatRequest
 from app.domain.turn import ShownProduct
 from app.pipeline.turn import TurnPreview, TurnResult
 
@@ -86,14 +86,7 @@ async def _lines(
 @router.post(
     "/chat/stream",
     response_class=StreamingResponse,
-    responses={
-        200: {"content": {"application/x-ndjson": {}}, "description": "products, reply chunks, turn"},
-        **ACCESS_RESPONSES,
-        409: {"model": ErrorBody, "description": "Another turn of this conversation is running"},
-        413: {"model": ErrorBody, "description": "Message too long"},
-        **NOT_JSON_RESPONSE,
-        422: {"model": ErrorBody, "description": "Malformed request"},
-    },
+    responses=CHAT_STREAM_RESPONSES,
 )
 async def chat_stream(
     body: ChatRequest,
@@ -117,8 +110,9 @@ async def chat_stream(
     first = products_line(getter.result()) if getter.done() else None
     if not getter.done():
         getter.cancel()
-    if task.done() and task.exception() is not None and first is None:
-        err = http_error(task.exception())  # type: ignore[arg-type]
+    failure = task.exception() if task.done() else None
+    if failure is not None and first is None:
+        err = http_error(failure)
         if err is not None:
             raise err
     return StreamingResponse(_lines(first, task, new_token), media_type="application/x-ndjson")

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from app.catalog.snapshot import CatalogSnapshot
 from app.catalog.vocabulary import Vocabulary
 from app.domain.turn import ConversationState, ShoppingTurn
-from app.llm.client import LlmClient, LlmFailure
+from app.llm.client import LlmClient, LlmFailure, Messages
 from app.llm.prompts import Prompt, load_prompt
 from app.llm.trace import record_fallback, record_versions
 from app.pipeline.extract.base import Extractor
@@ -68,7 +68,7 @@ class LlmExtractor:
             brands=", ".join(self.brands) or "none",
         )
 
-    def messages(self, message: str, state: ConversationState) -> list[dict[str, str]]:
+    def messages(self, message: str, state: ConversationState) -> Messages:
         user = f"{state_summary(state, self.catalog)}\n\nShopper's message: {message}"
         return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 

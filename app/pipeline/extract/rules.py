@@ -33,9 +33,9 @@ from dataclasses import dataclass
 
 from app.catalog.vocabulary import Vocabulary
 from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
-from app.pipeline.extract import intents as cue
-from app.pipeline.extract.lexicon import Hit, Lexicon
-from app.pipeline.extract.phrases import (
+from app.pipeline.extract import intent_cues as cue
+from app.pipeline.extract.catalog_terms import Hit, Lexicon
+from app.pipeline.extract.slots import (
     ALL_FIELDS,
     Span,
     find_clears,
@@ -46,7 +46,7 @@ from app.pipeline.extract.phrases import (
     normalize,
     overlaps,
 )
-from app.pipeline.extract.words import FILLER, UNSIZED_CATEGORIES, WAIST_CATEGORIES
+from app.pipeline.extract.word_lists import FILLER, UNSIZED_CATEGORIES, WAIST_CATEGORIES
 
 CHEAPER_FACTOR = 0.8
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'&-]*")

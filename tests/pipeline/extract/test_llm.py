@@ -9,7 +9,7 @@ from app.catalog.vocabulary import load_vocabulary
 from app.domain.catalog import Product
 from app.domain.turn import ConversationState, Filters, Intent
 from app.llm.breaker import CircuitBreaker
-from app.llm.trace import TurnTrace
+from app.llm.trace import LlmTurnLog
 from app.pipeline.extract.llm import LlmExtractor
 from app.pipeline.extract.rules import RulesExtractor
 from tests.llm import fake_server
@@ -59,7 +59,7 @@ async def test_invalid_json_is_re_asked_then_accepted(fake_llm: FakeLlm) -> None
     fake_llm.answer(
         '{"intent": "search", "query": ', '{"intent": "search", "query": "jackets", "category": "jackets"}'
     )
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     turn = await extractor(fake_llm).extract("jackets", STATE)
     assert turn.filters.category == "jackets"
     assert len(fake_llm.requests) == 2
@@ -82,7 +82,7 @@ async def test_the_last_results_are_in_the_prompt_with_their_positions(fake_llm:
 
 async def test_usage_cost_and_prompt_version_are_traced(fake_llm: FakeLlm) -> None:
     fake_llm.answer('{"intent": "smalltalk"}')
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     ex = extractor(fake_llm)
     await ex.extract("hello", STATE)
     usage = trace.usage()
@@ -94,7 +94,7 @@ async def test_usage_cost_and_prompt_version_are_traced(fake_llm: FakeLlm) -> No
 
 async def test_a_server_error_falls_back_to_rules_with_the_reason(fake_llm: FakeLlm) -> None:
     fake_llm.fail(500)
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     turn = await extractor(fake_llm).extract("black hoodies for men", STATE)
     assert (turn.backend, turn.filters.category, turn.filters.color) == ("rules", "hoodies", "black")
     assert trace.fallbacks == ["extract: server_error"]
@@ -103,7 +103,7 @@ async def test_a_server_error_falls_back_to_rules_with_the_reason(fake_llm: Fake
 
 async def test_a_rate_limit_falls_back_to_rules(fake_llm: FakeLlm) -> None:
     fake_llm.fail(429)
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     turn = await extractor(fake_llm).extract("jackets", STATE)
     assert turn.backend == "rules"
     assert trace.fallbacks == ["extract: rate_limited"]
@@ -111,7 +111,7 @@ async def test_a_rate_limit_falls_back_to_rules(fake_llm: FakeLlm) -> None:
 
 async def test_a_slow_server_times_out_and_falls_back(fake_llm: FakeLlm) -> None:
     fake_llm.slow(2.0, '{"intent": "search"}')
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     turn = await extractor(fake_llm, timeout_s=0.3).extract("jackets", STATE)
     assert turn.backend == "rules"
     assert trace.fallbacks == ["extract: timeout"]
@@ -119,7 +119,7 @@ async def test_a_slow_server_times_out_and_falls_back(fake_llm: FakeLlm) -> None
 
 async def test_output_invalid_after_every_retry_falls_back(fake_llm: FakeLlm) -> None:
     fake_llm.answer("not json", "still not json")
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     turn = await extractor(fake_llm, max_retries=1).extract("jackets", STATE)
     assert turn.backend == "rules"
     assert trace.fallbacks == ["extract: invalid_output"]
@@ -131,7 +131,7 @@ async def test_an_open_breaker_skips_the_server(fake_llm: FakeLlm) -> None:
     ex = extractor(fake_llm, breaker=CircuitBreaker(threshold=2, cooldown_s=60))
     for _ in range(2):
         await ex.extract("jackets", STATE)
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     turn = await ex.extract("jackets", STATE)
     assert turn.backend == "rules"
     assert trace.fallbacks == ["extract: circuit_open"]

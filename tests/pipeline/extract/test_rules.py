@@ -15,7 +15,7 @@ import pytest
 from app.catalog.vocabulary import load_vocabulary
 from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
 from app.pipeline.extract.rules import RulesExtractor
-from app.pipeline.state_merge import merge
+from app.pipeline.remember import merge
 
 
 def catalog_brands(data_dir: Path) -> list[str]:

@@ -16,12 +16,12 @@ def calibrate(
     k: Annotated[int | None, typer.Option(help="k-th nearest product (default CTP_GUARD_K).")] = None,
     force: Annotated[bool, typer.Option(help="Recalibrate even if the stored calibration matches.")] = False,
 ) -> None:
-    """Calibrate the abstention guard on the golden calibration split (never the test split)."""
-    from app.bootstrap import NotBuilt
+    """Calibrate the abstention guard on the calibration split of CTP_GUARD_CALIBRATION_QUERIES (never a test split)."""
+    from app.built import NotBuilt
     from app.catalog.store import CatalogStore
     from app.catalog.vocabulary import load_vocabulary
     from app.guard.calibration import (
-        calibrate_from_golden,
+        calibrate_from_queries,
         calibration_path,
         ensure_calibration,
         save_calibration,
@@ -43,11 +43,15 @@ def calibrate(
         encoder = Encoder(threads=settings.torch_threads)
         path = calibration_path(settings.var_dir)
         if force:
-            cal = calibrate_from_golden(extractor, encoder, index, alpha, k)
+            cal = calibrate_from_queries(
+                settings.guard_calibration_queries, extractor, encoder, index, alpha, k
+            )
             save_calibration(cal, path)
             fresh = True
         else:
-            cal, fresh = ensure_calibration(path, extractor, encoder, index, alpha, k)
+            cal, fresh = ensure_calibration(
+                path, extractor, encoder, index, alpha, k, queries=settings.guard_calibration_queries
+            )
     finally:
         index.close()
         engine.dispose()

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from app.catalog.vocabulary import Vocabulary
-from app.pipeline.extract.words import FILLER, ORDINALS, PROTECTED, WORD_NUMBERS
+from app.pipeline.extract.word_lists import FILLER, ORDINALS, PROTECTED, WORD_NUMBERS
 
 KINDS = ("type", "color", "material", "gender")
 

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
     from app.domain.turn import Candidate, GuardDecision, TurnRecord
-    from app.pipeline.timing import StageTimer
     from app.settings import Settings
+    from app.telemetry.timing import StageTimer
 
 TRACER_NAME = "chat-to-purchase"
 KIND = SpanAttributes.OPENINFERENCE_SPAN_KIND

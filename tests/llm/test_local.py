@@ -17,8 +17,7 @@ import pytest
 from app.catalog.vocabulary import load_vocabulary
 from app.domain.turn import ConversationState, Filters, Intent
 from app.llm.client import LlmClient, LlmConfig
-from app.llm.trace import TurnTrace
-from app.llm_local import (
+from app.llm.local import (
     MODEL_ALIAS,
     ModelUnavailable,
     assemble_model,
@@ -26,6 +25,7 @@ from app.llm_local import (
     start_server,
     wait_ready,
 )
+from app.llm.trace import LlmTurnLog
 from app.pipeline.extract.llm import LlmExtractor
 from app.pipeline.extract.rules import RulesExtractor
 from app.settings import REPO_ROOT
@@ -62,7 +62,7 @@ def extractor(local_llm_url: str) -> LlmExtractor:
 
 
 async def extract(extractor: LlmExtractor, message: str, state: ConversationState | None = None):  # type: ignore[no-untyped-def]
-    trace = TurnTrace.begin()
+    trace = LlmTurnLog.begin()
     turn = await extractor.extract(message, state or ConversationState(conversation_id="c"))
     assert trace.fallbacks == [], trace.fallbacks  # the model answered; rules did not stand in
     return turn

@@ -1,4 +1,4 @@
-"""Properties of the state merge (``app.pipeline.state_merge.merge``) over generated states and turns."""
+"""Properties of the state merge (``app.pipeline.remember.merge``) over generated states and turns."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from app.catalog.vocabulary import load_vocabulary
 from app.domain.turn import SEARCH_INTENTS, ConversationState, Filters, Intent, ShoppingTurn
-from app.pipeline.state_merge import merge
+from app.pipeline.remember import merge
 
 VOCAB = load_vocabulary()
 FIELDS = list(Filters.model_fields)

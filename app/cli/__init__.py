@@ -14,15 +14,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Annotated
 
 import httpx
 import typer
 
-from app.guard.cli import calibrate as calibrate_command
-from app.llm_local import llm_local
-from app.settings import Settings
+from app.cli.calibrate import calibrate as calibrate_command
+from app.llm.local import llm_local
+from app.settings import REPO_ROOT, Settings
 from evals.cli import app as evals_app
 from recsys.cli import app as recsys_app
 
@@ -76,7 +75,7 @@ def serve(
 
 
 def _ui_command(settings: Settings, port: int | None = None) -> list[str]:
-    script = Path(__file__).resolve().parent.parent / "ui" / "chat.py"
+    script = REPO_ROOT / "ui" / "chat.py"
     return [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port or settings.ui_port), "--server.headless", "true",
@@ -95,7 +94,7 @@ def ui(port: Annotated[int | None, typer.Option()] = None) -> None:
 def console(port: Annotated[int, typer.Option(help="Port of the review console.")] = 8502) -> None:
     """Run the product team's review console (a reviewer API key signs in; see docs/ui.md)."""
     cmd = _ui_command(Settings(), port)
-    cmd[4] = str(Path(__file__).resolve().parent.parent / "ui" / "console.py")
+    cmd[4] = str(REPO_ROOT / "ui" / "console.py")
     os.execv(sys.executable, cmd)
 
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from app.catalog.vocabulary import Vocabulary
-from app.pipeline.extract.words import COUNTS, ORDINALS, WORD_NUMBERS
+from app.pipeline.extract.word_lists import COUNTS, ORDINALS, WORD_NUMBERS
 
 Span = tuple[int, int]
 

@@ -1,0 +1,107 @@
+"""What a turn produced, gathered stage by stage, and the one place it becomes a ``TurnRecord``.
+
+``TurnPipeline`` fills a ``TurnDraft`` as its stages run — the search outcome (embed → guard →
+retrieve → rank → fence), the action outcome (cart, checkout), the reply, the timings and the
+LLM activity — and ``TurnDraft.record`` turns it into the logged record. Keeping the record's
+shape here keeps the orchestrator a list of stages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from app.domain.catalog import Product
+from app.domain.order import Order
+from app.domain.turn import Candidate, ConversationState, GuardDecision, Reply, ShoppingTurn, TurnRecord
+from app.llm.trace import LlmTurnLog
+from app.pipeline.cart import CartOutcome
+from app.telemetry.timing import StageTimer
+
+
+@dataclass
+class SearchOutcome:
+    """The search stages' working state for one turn; each stage reads and extends it.
+
+    ``settled`` is set by a stage after which the rest have nothing to do (an abstention, a turn
+    that is not a search)."""
+
+    turn: ShoppingTurn
+    before: ConversationState
+    state: ConversationState
+    text: str = ""
+    query_vec: np.ndarray | None = None
+    decision: GuardDecision | None = None
+    candidates: list[Candidate] = field(default_factory=list)
+    ranked: list[Candidate] = field(default_factory=list)
+    shown: list[Product] = field(default_factory=list)
+    nearest: list[Product] = field(default_factory=list)
+    fenced: list[str] = field(default_factory=list)
+    settled: bool = False
+
+    @property
+    def abstained(self) -> bool:
+        return bool(self.decision and self.decision.abstain)
+
+
+@dataclass
+class ActionOutcome:
+    """What the cart and checkout stage changed."""
+
+    state: ConversationState
+    cart: CartOutcome | None = None
+    order: Order | None = None
+    suggestions: list[Product] = field(default_factory=list)
+
+    @property
+    def cart_products(self) -> list[Product]:
+        return [self.cart.product] if self.cart and self.cart.product else []
+
+
+@dataclass
+class TurnDraft:
+    """One turn in the making. The stages fill ``turn``, ``search``, ``action`` and ``reply``."""
+
+    turn_id: str
+    message: str
+    before: ConversationState
+    timer: StageTimer = field(default_factory=StageTimer)
+    llm: LlmTurnLog = field(default_factory=LlmTurnLog.begin)  # LLM calls, fallbacks, prompt versions
+    turn: ShoppingTurn | None = None
+    search: SearchOutcome | None = None
+    action: ActionOutcome | None = None
+    reply: Reply | None = None
+
+    def record(self, created_at: datetime, versions: dict[str, str]) -> TurnRecord:
+        """The logged record; every stage must have run."""
+        assert self.turn and self.search and self.action and self.reply, "record() before the turn ended"
+        latency = dict(self.timer.ms)
+        latency["total"] = self.timer.total()
+        return TurnRecord(
+            turn_id=self.turn_id,
+            conversation_id=self.action.state.conversation_id,
+            turn_index=self.before.turns,
+            created_at=created_at,
+            message=self.message,
+            extraction=self.turn,
+            state_before=self.before.model_dump(mode="json"),
+            state_after=self.action.state.model_dump(mode="json"),
+            guard=self.search.decision,
+            candidates=self.search.ranked or self.search.candidates,
+            shown=self.reply.product_ids,
+            reply=self.reply.text,
+            abstained=self.search.abstained,
+            latency_ms=latency,
+            versions={
+                **versions,
+                **self.llm.versions,
+                "extractor": self.turn.backend,
+                "responder": self.reply.backend,
+            },
+            errors=[],
+            fallbacks=self.llm.fallbacks,
+            fenced=self.search.fenced,
+            usage=self.llm.usage(),
+        )
