@@ -38,7 +38,7 @@ SERVER_FIXTURES = frozenset(
 #: Fixtures that build the real catalog and index, or load the encoder model.
 SLOW_FIXTURES = frozenset({"built", "settings", "encoder"})
 #: Modules whose every test loads the encoder model, some without the ``encoder`` fixture.
-ENCODER_MODULES = frozenset({"tests/index/test_embedder.py"})
+ENCODER_MODULES = frozenset({"tests/index/test_embedder.py", "tests/index/test_encoders.py"})
 #: Fixtures that launch Chromium.
 BROWSER_FIXTURES = frozenset({"browser"})
 
