@@ -55,6 +55,22 @@ META_FILE = "ctp_index.json"
 UPSERT_BATCH = 256
 _PID = ["product_id"]
 
+#: From this many products on, the shard is built with the large-catalog HNSW settings below.
+LARGE_CATALOG = 50_000
+
+
+def hnsw_settings(count: int) -> dict[str, Any]:
+    """The HNSW graph and search beam for a catalog of ``count`` products, recorded in the index
+    metadata (``ctp_index.json``) so the figures a build was tuned with travel with it.
+
+    Small catalogs keep Qdrant's defaults (m=16, ef_construct=100, default beam): at the demo's
+    size recall is 1.0 either way. Large ones use a denser graph, a wider build beam and a wider
+    search beam, the settings ``python -m infra.bench.hnsw`` found to hold recall@10 on realistic
+    vectors (docs/performance.md, "HNSW at scale")."""
+    if count >= LARGE_CATALOG:
+        return {"m": 32, "ef_construct": 200, "hnsw_ef": 128, "profile": "large"}
+    return {"m": 16, "ef_construct": 100, "hnsw_ef": None, "profile": "default"}
+
 
 def _sparse(pair: tuple[list[int], list[float]]) -> qe.SparseVector:
     return qe.SparseVector(pair[0], pair[1])
@@ -173,8 +189,17 @@ class EdgeIndex:
         self, directory: Path, products: Sequence[Product], dense: np.ndarray, dim: int, version: str
     ) -> None:
         t0 = time.perf_counter()
+        hnsw = hnsw_settings(len(products))
         config = qe.EdgeConfig(
-            vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
+            vectors={
+                DENSE_VECTOR: qe.EdgeVectorParams(
+                    size=dim,
+                    distance=qe.Distance.Cosine,
+                    hnsw_config=qe.HnswIndexConfig(
+                        m=hnsw["m"], ef_construct=hnsw["ef_construct"], full_scan_threshold=10_000
+                    ),
+                )
+            },
             sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
             max_search_threads=self._search_threads,
             # Index every segment whatever its size (threshold in KB; 0 would disable indexing), so
@@ -209,7 +234,7 @@ class EdgeIndex:
             count = shard.count(qe.CountRequest(exact=True))
         finally:
             shard.close()
-        meta = {"version": version, "count": count, "dim": dim, "built_at": time.time()}
+        meta = {"version": version, "count": count, "dim": dim, "built_at": time.time(), "hnsw": hnsw}
         (directory / META_FILE).write_text(json.dumps(meta, indent=2))
         log.info("built edge shard %s: %d points in %.1f s", directory, count, time.perf_counter() - t0)
 
@@ -234,6 +259,12 @@ class EdgeIndex:
         with self._lock:
             return self._shard
 
+    def _dense_params(self) -> qe.SearchParams | None:
+        """The search beam the loaded generation was built for (None: Qdrant's default)."""
+        with self._lock:
+            ef = (self._meta.get("hnsw") or {}).get("hnsw_ef")
+        return qe.SearchParams(hnsw_ef=int(ef)) if ef else None
+
     def search(
         self,
         dense: np.ndarray,
@@ -254,7 +285,9 @@ class EdgeIndex:
         sparse_pair = sparse_query(text)
         sparse_q = qe.Query.Nearest(_sparse(sparse_pair), using=SPARSE_VECTOR) if sparse_pair[0] else None
         if mode == "dense":
-            req = qe.QueryRequest(limit=limit, query=dense_q, filter=flt, with_payload=payload)
+            req = qe.QueryRequest(
+                limit=limit, query=dense_q, filter=flt, with_payload=payload, params=self._dense_params()
+            )
             arm = ordered(_scored(shard.query(req)))
             return assemble_hits(arm, arm, [])
         if mode == "sparse":
@@ -268,7 +301,11 @@ class EdgeIndex:
         # needs without running the arms twice, and (2) ties are broken by product id, whereas the
         # engine's order among equal scores changes from call to call.
         depth = max(limit, PREFETCH_MIN)
-        arms = [qe.QueryRequest(limit=depth, query=dense_q, filter=flt, with_payload=payload)]
+        arms = [
+            qe.QueryRequest(
+                limit=depth, query=dense_q, filter=flt, with_payload=payload, params=self._dense_params()
+            )
+        ]
         if sparse_q is not None:
             arms.append(qe.QueryRequest(limit=depth, query=sparse_q, filter=flt, with_payload=payload))
         results = [_scored(r) for r in shard.query_batch(qe.QueryBatchRequest(arms))]
@@ -283,6 +320,7 @@ class EdgeIndex:
             limit=k,
             query=qe.Query.Nearest(_as_list(dense), using=DENSE_VECTOR),
             with_payload=qe.PayloadSelector.Include(_PID),
+            params=self._dense_params(),
         )
         return ordered(_scored(shard.query(req)))
 
