@@ -20,6 +20,7 @@ import statistics
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +144,7 @@ def tune(
     configs: list[HnswConfig],
     beams: list[int | None],
     seed: int = 7,
+    report: Callable[[TunePoint], None] | None = None,
 ) -> list[TunePoint]:
     rng = np.random.default_rng(seed)
     vectors, parent = realistic(base, n, rng)
@@ -177,20 +179,21 @@ def tune(
                                 t, ids = _search(shard, q, fl, False, ef, ov)
                                 times.append(t)
                                 recalls.append(len(set(ids) & set(exact_ids)) / max(len(exact_ids), 1))
-                            out.append(
-                                TunePoint(
-                                    points=n,
-                                    config=cfg,
-                                    build_s=round(build_s, 1),
-                                    filtered=filtered,
-                                    hnsw_ef=ef,
-                                    oversampling=ov,
-                                    p50_ms=round(statistics.median(times), 3),
-                                    p95_ms=round(float(np.percentile(times, 95)), 3),
-                                    exact_p50_ms=round(statistics.median(t for t, _ in truth[filtered]), 3),
-                                    recall_at_10=round(statistics.mean(recalls), 4),
-                                )
+                            point = TunePoint(
+                                points=n,
+                                config=cfg,
+                                build_s=round(build_s, 1),
+                                filtered=filtered,
+                                hnsw_ef=ef,
+                                oversampling=ov,
+                                p50_ms=round(statistics.median(times), 3),
+                                p95_ms=round(float(np.percentile(times, 95)), 3),
+                                exact_p50_ms=round(statistics.median(t for t, _ in truth[filtered]), 3),
+                                recall_at_10=round(statistics.mean(recalls), 4),
                             )
+                            out.append(point)
+                            if report is not None:
+                                report(point)
             finally:
                 shard.close()
         finally:
@@ -236,7 +239,8 @@ def main() -> None:  # pragma: no cover - a benchmark entry point
         f"{'m':>3} {'efc':>4} {'quant':<6} {'build s':>7} {'filter':<6} {'ef':>5} {'p50':>7} {'p95':>7} {'exact':>7} {'recall':>7}"
     )
     rows = []
-    for p in tune(base, [cat_of[i] for i in ids], queries, args.points, configs, beams):
+
+    def show(p: TunePoint) -> None:
         rows.append(p.model_dump())
         c = p.config
         print(
@@ -244,6 +248,8 @@ def main() -> None:  # pragma: no cover - a benchmark entry point
             f"{p.hnsw_ef or 'def':>5} {p.p50_ms:>7.3f} {p.p95_ms:>7.3f} {p.exact_p50_ms:>7.3f} {p.recall_at_10:>7.4f}",
             flush=True,
         )
+
+    tune(base, [cat_of[i] for i in ids], queries, args.points, configs, beams, report=show)
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1))
 
