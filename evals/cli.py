@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from evals.abstention import abstention, guard_latency
+from evals.encoder_quality import encoders
 from evals.extraction_cli import extraction
 from evals.redteam_cli import redteam
 from evals.runner_cli import register as register_classification_evals
@@ -13,5 +14,6 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.command(name="abstention")(abstention)
 app.command(name="guard-latency")(guard_latency)
 app.command(name="extraction")(extraction)
+app.command(name="encoders")(encoders)
 app.command(name="redteam")(redteam)
 register_classification_evals(app)  # run, worker, status, simulate, train-classifier

@@ -31,7 +31,7 @@ def print_selection(settings: Settings, clinc_n: int | None, seed: int) -> str:
     from app.catalog.store import CatalogStore
     from app.catalog.vocabulary import load_vocabulary
     from app.guard.scores import Mahalanobis, knn_distances
-    from app.index.embedder import Encoder
+    from app.index.encoders import open_encoder
     from app.index.factory import open_index
     from app.pipeline.extract.rules import RulesExtractor
     from app.storage.db import make_engine
@@ -47,7 +47,7 @@ def print_selection(settings: Settings, clinc_n: int | None, seed: int) -> str:
     finally:
         index.close()
     catalog = np.stack([by_id[i] for i in ids if i in by_id])
-    encoder = Encoder(threads=settings.torch_threads)
+    encoder = open_encoder(settings.encoder, settings.var_dir, threads=settings.torch_threads)
     sets = scope_sets(settings.data_dir, "validation", clinc_n, seed)
 
     def embed(texts: list[str]) -> np.ndarray:

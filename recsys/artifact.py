@@ -46,6 +46,11 @@ class ArtifactMetadata(BaseModel):
     seconds: float = 0.0
     crosssell_features: list[str] = Field(default_factory=list)
     crosssell_metrics: dict[str, float] = Field(default_factory=dict)
+    encoder_version: str | None = Field(
+        default=None,
+        description="Encoder of the index whose vectors the features were computed from; the API "
+        "refuses to serve the artifact with another (None: made before this was recorded).",
+    )
 
 
 def models_dir(var_dir: Path) -> Path:

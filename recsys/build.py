@@ -71,6 +71,7 @@ def train_artifact(
         seconds=round(time.perf_counter() - t0, 1),
         crosssell_features=list(CROSSSELL_FEATURES) if cs_model is not None else [],
         crosssell_metrics=cs_metrics,
+        encoder_version=offline.source.encoder.version,
     )
     artifact.save(settings.var_dir, meta, model, cs_model)
     return meta

@@ -18,7 +18,7 @@ import numpy as np
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import Candidate, ConversationState, Filters, Intent
 from app.index.base import SearchMode, VectorIndex
-from app.index.embedder import Encoder
+from app.index.encoder_base import BaseEncoder
 from app.pipeline.extract.base import Extractor
 from app.pipeline.remember import merge, search_text
 from app.pipeline.retrieve import Retriever
@@ -36,7 +36,7 @@ class ParsedQuery:
 @dataclass
 class CandidateSource:
     extractor: Extractor
-    encoder: Encoder
+    encoder: BaseEncoder
     index: VectorIndex
     catalog: CatalogSnapshot
     limit: int = 100

@@ -12,7 +12,8 @@ from app.built import open_built
 from app.catalog.store import CatalogStore
 from app.catalog.vocabulary import load_vocabulary
 from app.index.base import VectorIndex
-from app.index.embedder import Encoder
+from app.index.encoder_base import BaseEncoder
+from app.index.encoders import open_encoder
 from app.pipeline.extract.rules import RulesExtractor
 from app.settings import Settings
 from recsys.candidates import CandidateSource
@@ -39,11 +40,11 @@ def unit_vectors(index: VectorIndex, ids: list[str]) -> dict[str, np.ndarray]:
     return out
 
 
-def open_offline(settings: Settings, encoder: Encoder | None = None) -> Offline:
+def open_offline(settings: Settings, encoder: BaseEncoder | None = None) -> Offline:
     engine, store, catalog, index = open_built(settings)
     source = CandidateSource(
         extractor=RulesExtractor(load_vocabulary(), store.brands()),  # offline: deterministic
-        encoder=encoder or Encoder(threads=settings.torch_threads),
+        encoder=encoder or open_encoder(settings.encoder, settings.var_dir, threads=settings.torch_threads),
         index=index,
         catalog=catalog,
         limit=settings.retrieve_limit,

@@ -38,7 +38,7 @@ SERVER_FIXTURES = frozenset(
 #: Fixtures that build the real catalog and index, or load the encoder model.
 SLOW_FIXTURES = frozenset({"built", "settings", "encoder"})
 #: Modules whose every test loads the encoder model, some without the ``encoder`` fixture.
-ENCODER_MODULES = frozenset({"tests/index/test_embedder.py"})
+ENCODER_MODULES = frozenset({"tests/index/test_embedder.py", "tests/index/test_encoders.py"})
 #: Fixtures that launch Chromium.
 BROWSER_FIXTURES = frozenset({"browser"})
 
@@ -122,6 +122,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, redis_url: s
         qdrant_url=None,
         database_url=None,
         rate_limit_enabled=False,  # every test client is 127.0.0.1; tests/security enable it
+        encoder="torch",  # the session's encoder fixture: the reference the variants are tested against
     )
     report = build_catalog(settings, encoder=encoder, progress=False)
     return settings, report

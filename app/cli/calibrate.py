@@ -26,7 +26,7 @@ def calibrate(
         ensure_calibration,
         save_calibration,
     )
-    from app.index.embedder import Encoder
+    from app.index.encoders import open_encoder
     from app.index.factory import open_index
     from app.pipeline.extract.rules import RulesExtractor
     from app.storage.db import make_engine
@@ -40,7 +40,7 @@ def calibrate(
         if index.count() == 0:
             raise NotBuilt("the vector index is empty: run `ctp build`")
         extractor = RulesExtractor(load_vocabulary(), CatalogStore(engine).brands())
-        encoder = Encoder(threads=settings.torch_threads)
+        encoder = open_encoder(settings.encoder, settings.var_dir, threads=settings.torch_threads)
         path = calibration_path(settings.var_dir)
         if force:
             cal = calibrate_from_queries(

@@ -12,16 +12,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sys
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from tqdm import tqdm
+
+from app.index.encoder_base import BaseEncoder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -61,8 +59,12 @@ def _model() -> SentenceTransformer:
             hf_logging.enable_progress_bar()
 
 
-@cache
 def _model_version() -> str:
+    return weights_version()
+
+
+@cache
+def weights_version() -> str:
     """``all-MiniLM-L6-v2@<first 12 hex of sha256(model.safetensors)>``: changes with the weights."""
     digest = hashlib.sha256()
     with (model_path() / "model.safetensors").open("rb") as fh:
@@ -71,12 +73,14 @@ def _model_version() -> str:
     return f"{MODEL_NAME}@{digest.hexdigest()[:12]}"
 
 
-class Encoder:
-    """Texts to float32, L2-normalised 384-d vectors (cosine similarity is a dot product).
+class TorchEncoder(BaseEncoder):
+    """The reference encoder: sentence-transformers on torch, fp32, ``threads`` intra-op threads.
 
-    ``encode_query`` keeps a small LRU cache: shoppers repeat and refine queries, and a cached
-    query costs nothing. The returned arrays are read-only because they are shared.
+    The only variant that needs torch at serving time (torch is imported here, lazily, so a
+    worker running an ONNX or static encoder never loads it).
     """
+
+    variant = "torch"
 
     def __init__(self, threads: int = 1, cache_size: int = 2048) -> None:
         import torch
@@ -84,54 +88,29 @@ class Encoder:
         if threads < 1:
             raise ValueError("threads must be >= 1")
         torch.set_num_threads(threads)
+        super().__init__(cache_size)
         with _load_lock:
             self._model = _model()
         #: Model name and weight hash, recorded with every index build and every logged turn.
         #: A plain attribute (not a property) so it satisfies protocols that declare ``version: str``.
         self.version: str = _model_version()
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._cache_lock = threading.Lock()
-
-    @property
-    def dim(self) -> int:
         dim = self._model.get_embedding_dimension()
         if dim is None:  # pragma: no cover - MiniLM always declares its dimension
             raise RuntimeError("encoder has no fixed embedding dimension")
-        return int(dim)
+        self._dim = int(dim)
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Encode documents; shape ``(len(texts), dim)``. ``progress`` draws a tqdm bar on stderr.
+    def _encode_batch(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(
+            self._model.encode(
+                texts,
+                batch_size=max(1, len(texts)),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ),
+            dtype=np.float32,
+        )
 
-        Texts are batched longest first (less padding per batch); rows come back in input order.
-        """
-        out = np.empty((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        with tqdm(total=len(texts), desc="encode", unit="text", file=sys.stderr, disable=not progress) as bar:
-            for start in range(0, len(order), batch_size):
-                rows = order[start : start + batch_size]
-                out[rows] = self._model.encode(
-                    [texts[i] for i in rows],
-                    batch_size=batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
-                bar.update(len(rows))
-        return out
 
-    def encode_query(self, text: str) -> np.ndarray:
-        """Encode one query, shape ``(dim,)``, through the LRU cache."""
-        with self._cache_lock:
-            hit = self._cache.get(text)
-            if hit is not None:
-                self._cache.move_to_end(text)
-                return hit
-        vec: np.ndarray = self.encode([text])[0]
-        vec.setflags(write=False)
-        with self._cache_lock:
-            self._cache[text] = vec
-            self._cache.move_to_end(text)
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return vec
+#: The historical name: ``Encoder`` is the torch reference encoder.
+Encoder = TorchEncoder

@@ -1,6 +1,7 @@
 """``make bench``: stage microbenchmarks on the real catalog, then vector search scaling.
 
     python -m infra.bench [--scale 1m] [--sizes 10k,100k] [--skip-micro] [--skip-vectors]
+                          [--encoders torch,onnx,onnx-int8,static]
 
 The catalog is built (idempotently) into ``var/bench`` with SQLite and Qdrant Edge, and Redis db
 13 holds the conversations the full-turn benchmark creates. Prints figures and exits 0.
@@ -23,6 +24,24 @@ def _n(spec: str) -> int:
     spec = spec.strip().lower()
     mult = {"k": 1_000, "m": 1_000_000}.get(spec[-1], 1)
     return int(float(spec.rstrip("km")) * mult)
+
+
+def run_encoders(variants: list[str]) -> list[dict[str, object]]:
+    from app.settings import Settings
+    from infra.bench.encoders import compare
+
+    settings = Settings(var_dir=REPO / "var" / "bench", database_url=None, redis_url=None)
+    figs = compare(variants, settings)
+    typer.echo(f"\nencoders, one thread each, ratio to {variants[0]} in the same run (interleaved queries):")
+    typer.echo(
+        f"  {'variant':<10} {'query p50 ms':>12} {'ratio':>6} {'index build s':>13} {'ratio':>6} {'RSS MB':>7} torch"
+    )
+    for f in figs:
+        typer.echo(
+            f"  {f.variant:<10} {f.query_p50_ms:>12.3f} {f.query_ratio:>6.3f} {f.build_s:>13.2f} "
+            f"{f.build_ratio:>6.3f} {f.rss_mb:>7.0f} {'yes' if f.torch_loaded else 'no'}"
+        )
+    return [f.model_dump() for f in figs]
 
 
 def run_micro(queries: int) -> dict[str, float]:
@@ -53,6 +72,9 @@ def main(
     scale: Annotated[str, typer.Option(help="Add a larger size, e.g. 1m (opt-in: slow to build).")] = "",
     distributions: Annotated[str, typer.Option()] = "random,clustered",
     queries: Annotated[int, typer.Option(help="Queries for the stage microbenchmarks.")] = 60,
+    encoders: Annotated[
+        str, typer.Option(help="Encoder variants to compare (first = baseline); empty skips.")
+    ] = "torch,onnx,onnx-int8,static",
     skip_micro: bool = False,
     skip_vectors: bool = False,
     out: Annotated[Path, typer.Option()] = REPO / "var" / "reports",
@@ -63,6 +85,8 @@ def main(
     results: dict[str, object] = {}
     if not skip_micro:
         results["micro"] = run_micro(queries)
+        if encoders:
+            results["encoders"] = run_encoders([v.strip() for v in encoders.split(",") if v.strip()])
     if not skip_vectors:
         points = [_n(s) for s in sizes.split(",") if s.strip()] + ([_n(scale)] if scale else [])
         rows = []

@@ -66,6 +66,7 @@ def stack(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     env = {
         **os.environ,
         "CTP_VAR_DIR": str(settings.var_dir),
+        "CTP_ENCODER": settings.encoder,  # the index was built with the session's encoder
         "CTP_DATA_DIR": str(settings.data_dir),
         "CTP_DATABASE_URL": settings.resolved_database_url,
         "CTP_REDIS_URL": settings.redis_url or "",

@@ -56,6 +56,7 @@ def server(
         **os.environ,
         "CTP_DATA_DIR": str(settings.data_dir),
         "CTP_VAR_DIR": str(settings.var_dir),
+        "CTP_ENCODER": settings.encoder,
         "CTP_DATABASE_URL": pg_url,
         "CTP_REDIS_URL": redis_url,
         "CTP_QDRANT_URL": "",

@@ -95,3 +95,43 @@ def test_crosssell_returns_existing_products_never_the_anchor(services: Services
         picks = cross.recommend([anchor], 5)
         assert picks and all(p.id in services.catalog for p in picks)
         assert anchor not in [p.id for p in picks]
+
+
+def test_ranker_trained_on_another_encoder_is_refused(trained, services: Services) -> None:  # type: ignore[no-untyped-def]
+    from app.index.encoders import EncoderMismatch
+    from recsys.serving import open_recommender
+
+    var, meta, _ = trained
+    _, model, _ = artifact.load(var, meta.version)
+    other = meta.model_copy(
+        update={"version": meta.version + "-other", "encoder_version": "all-MiniLM-L6-v2@x+static"}
+    )
+    artifact.save(var, other, model, make_current=False)
+    settings = services.settings.model_copy(
+        update={"var_dir": var, "ranker": "lightgbm", "ranker_version": other.version}
+    )
+    store = CatalogStore(services.engine)
+    with pytest.raises(EncoderMismatch, match="was built with encoder all-MiniLM-L6-v2@x\\+static"):
+        open_recommender(settings, services.index, store, services.catalog, services.encoder.version)
+    same = other.model_copy(
+        update={"version": meta.version + "-same", "encoder_version": services.encoder.version}
+    )
+    artifact.save(var, same, model, make_current=False)
+    ranker, _ = open_recommender(
+        settings.model_copy(update={"ranker_version": same.version}), services.index, store, services.catalog,
+        services.encoder.version,
+    )  # fmt: skip
+    assert ranker.version == same.version
+
+
+def test_services_refuse_an_index_built_with_another_encoder(services: Services) -> None:
+    from app.bootstrap import open_services
+    from app.index.encoders import EncoderMismatch
+
+    class OtherEncoder(type(services.encoder)):  # type: ignore[misc]
+        def __init__(self) -> None:  # the same model, another version string
+            super().__init__(threads=1)
+            self.version = self.version + "+onnx-int8@000000000000"
+
+    with pytest.raises(EncoderMismatch, match="run `ctp build`"):
+        open_services(services.settings, encoder=OtherEncoder())

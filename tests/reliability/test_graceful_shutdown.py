@@ -35,6 +35,7 @@ def start_server(settings: Settings, log_file: Path) -> tuple[subprocess.Popen[b
         **os.environ,
         "CTP_DATA_DIR": str(settings.data_dir),
         "CTP_VAR_DIR": str(settings.var_dir),
+        "CTP_ENCODER": settings.encoder,
         "CTP_DATABASE_URL": settings.resolved_database_url,
         "CTP_REDIS_URL": settings.redis_url or "",
         "CTP_QDRANT_URL": "",
