@@ -45,7 +45,10 @@ class CheckoutRefused(Exception):
 
 class PriceChanged(CheckoutRefused):
     def __init__(self, changes: list[PriceChange]) -> None:
-        super().__init__(f"{len(changes)} price(s) changed since they were added to the cart")
+        moved = "; ".join(f"{c.name} {c.old_price:.2f} → {c.new_price:.2f}" for c in changes)
+        super().__init__(
+            f"the price changed since it was added to the cart ({moved}); check out again to confirm"
+        )
         self.changes = changes
 
 

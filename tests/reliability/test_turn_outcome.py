@@ -57,6 +57,7 @@ async def test_turns_answered_equal_turns_logged_when_redis_dies_under_load(
             select(func.count()).select_from(turns).where(turns.c.created_at >= since)
         ).scalar_one()
     answered = statuses.count(200)
+    print(f"\nredis killed under load: {answered} x 200, {statuses.count(503)} x 503, {logged} logged")
     assert statuses.count(500) == 0
     assert statuses.count(503) > 0 and answered > 0  # the fault happened, and the service recovered
     assert logged == answered, f"{answered} answered, {logged} logged, {statuses.count(503)} x 503"
