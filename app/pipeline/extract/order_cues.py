@@ -12,26 +12,30 @@ import re
 
 from app.domain.turn import Intent
 
-_ORDER = r"(?:my |the |this |that |our |last |latest |recent )*(?:order|purchase)s?(?: ord_[0-9a-f]{6,32})?"
+#: "my order", "the last order", "order ord_…", "my order #000000213" (a number in the shop's own format).
+_ORDER = r"(?:my |the |this |that |our |last |latest |recent )*(?:order|purchase)s?(?: (?:no\.? ?|number )?#?[a-z_]*\d[\w-]*)?"
 
 CANCEL = re.compile(
     rf"\b(?:cancel|cancell?ing|revoke|call off|undo)\b.{{0,20}}\b{_ORDER}\b"
     r"|\b(?:don'?t|do not) (?:want|need) (?:my |the |this )?order\b"
-    r"|\bcancel(?: it| that)?(?: please)?[.!]*$"
+    r"|\bcancel(?: it| that| this)?(?: please)?[.!]*$"
+    r"|\bcancel (?:it|that|this)\b"
 )
 
 STATUS = re.compile(
-    rf"\bwhere(?:'s| is| are)? {_ORDER}"
+    rf"\bwhere(?:'s|s| is| are)? {_ORDER}"
     rf"|\b(?:status|track(?:ing)?|progress) (?:of |on |for )?{_ORDER}"
     rf"|\b{_ORDER} (?:status|tracking)\b"
     rf"|\b(?:has|did|is|was) {_ORDER} (?:ship|shipped|arrive|arrived|placed|go through|gone through|confirmed)"
     r"|\bwhen (?:will|does|is) (?:my |the )?order\b"
+    r"|\bwhen (?:will|does|do|would) (?:it|they|my \w+) (?:get here|arrive|be delivered|ship|come)\b"
 )
 
 HISTORY = re.compile(
     r"\b(?:order|purchase) history\b"
     r"|\b(?:my|all|past|previous|earlier) (?:my )?(?:orders|purchases)\b"
-    r"|\bwhat (?:did|have) (?:i|we) (?:order|ordered|buy|bought|purchase|purchased)\b"
+    r"|\bwhat (?:did|have) (?:i|we) (?:just |already |recently )?(?:order|ordered|buy|bought|purchase|purchased)\b"
+    r"|\b(?:everything|all|what) (?:i|we)(?:'ve| have)? (?:just |already )?(?:ordered|bought|purchased)\b"
     r"|\b(?:list|show)(?: me)? (?:my |all )?(?:orders|purchases)\b"
 )
 
