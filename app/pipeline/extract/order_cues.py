@@ -24,7 +24,7 @@ CANCEL = re.compile(
 
 STATUS = re.compile(
     rf"\bwhere(?:'s|s| is| are)? {_ORDER}"
-    rf"|\b(?:status|track(?:ing)?|progress) (?:of |on |for )?{_ORDER}"
+    rf"|\b(?:status|track(?:ing)?|progress|updates?|news) (?:of |on |for |about )?{_ORDER}"
     rf"|\b{_ORDER} (?:status|tracking)\b"
     rf"|\b(?:has|did|is|was) {_ORDER} (?:ship|shipped|arrive|arrived|placed|go through|gone through|confirmed)"
     r"|\bwhen (?:will|does|is) (?:my |the )?order\b"
