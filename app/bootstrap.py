@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 
 from app.built import open_built
 from app.catalog.ingest import load_catalog
+from app.catalog.inventory import InventoryStore, demo_feed, read_feed
 from app.catalog.snapshot import CatalogSnapshot
 from app.catalog.store import CatalogStore
 from app.catalog.vocabulary import load_vocabulary
@@ -59,6 +61,7 @@ class BuildReport:
     updated: int
     unchanged: int
     links: int
+    stock_rows: int
     catalog_version: str
     index_version: str
     index_skipped: bool
@@ -78,6 +81,10 @@ def build_catalog(
     stats = store.upsert(batch.products)
     store.prune(p.id for p in batch.products)  # products gone from a source leave the catalog
     store.replace_links(batch.links)
+    feed = read_feed(settings.inventory_feed) if settings.inventory_feed else None
+    stock = InventoryStore(engine).ingest(
+        feed or demo_feed(batch.products, settings.inventory_seed), batch.products
+    )
     encoder = encoder or open_encoder(
         settings.encoder, settings.var_dir, threads=max(settings.torch_threads, os.cpu_count() or 1)
     )
@@ -98,6 +105,7 @@ def build_catalog(
         updated=stats.updated,
         unchanged=stats.unchanged,
         links=len(batch.links),
+        stock_rows=stock,
         catalog_version=store.catalog_hash(),
         index_version=result.version,
         index_skipped=result.skipped,
@@ -186,7 +194,12 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
     )
     # A turn whose SQL write fails is spooled on local disk and written when the database returns.
     logger = SpoolingTurnLogger(engine, TurnSpool(settings.var_dir / "spool" / "turns"), publisher)
-    orders = OrderService(engine, settings.currency)
+    orders = OrderService(
+        engine,
+        settings.currency,
+        max_quantity=settings.max_quantity_per_item,
+        cancel_window=timedelta(minutes=settings.cancel_window_minutes),
+    )
     guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
     from recsys.serving import open_recommender  # lightgbm configured but untrained: fails here
 

@@ -96,6 +96,16 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=2000, ge=1)
     state_ttl_seconds: int = Field(default=7 * 24 * 3600)
 
+    # --- stock and orders (app/catalog/inventory.py, app/pipeline/orders.py)
+    inventory_feed: Path | None = Field(
+        default=None, description="CSV/JSONL inventory feed (sku, qty); empty means the seeded demo stock."
+    )
+    inventory_seed: int = Field(default=17, description="Seed of the demo stock rule (no feed configured).")
+    max_quantity_per_item: int = Field(default=10, ge=1, le=99, description="Units of one SKU per order.")
+    cancel_window_minutes: int = Field(
+        default=30, ge=0, description="How long a placed order can be cancelled."
+    )
+
     # --- LLM (extractor/responder "llm"; any OpenAI-compatible server: OpenAI, vLLM, Ollama, llama.cpp)
     llm_base_url: str | None = Field(default=None, description="Empty means api.openai.com.")
     llm_api_key: str = Field(default="not-needed", description="Local servers accept any key.")

@@ -13,6 +13,7 @@ from app.api.routes import cart as cart_route
 from app.api.routes import chat, conversations, health
 from app.api.routes import events as events_route
 from app.api.routes import feedback as feedback_route
+from app.api.routes import orders as orders_route
 from app.api.routes import recommend as recommend_route
 from app.api.routes import review as review_route
 from app.api.routes import stream as stream_route
@@ -44,5 +45,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(events_route.router)
     app.include_router(recommend_route.router)
     app.include_router(cart_route.router)
+    app.include_router(orders_route.router)
     app.include_router(review_route.router)
     return app

@@ -43,7 +43,7 @@ def build(force: Annotated[bool, typer.Option(help="Rebuild the index even if un
     report = build_catalog(settings, force=force, progress=True)
     typer.echo(
         f"catalog: {report.products} products ({report.inserted} new, {report.updated} changed, "
-        f"{report.unchanged} unchanged), {report.links} links, version {report.catalog_version[:12]}"
+        f"{report.unchanged} unchanged), {report.links} links, {report.stock_rows} stock rows, version {report.catalog_version[:12]}"
     )
     state = "unchanged, skipped" if report.index_skipped else "built"
     typer.echo(f"index: {state}, version {report.index_version}; {report.seconds:.1f} s")

@@ -18,12 +18,18 @@ class Intent(StrEnum):
     product_question = "product_question"
     add_to_cart = "add_to_cart"
     checkout = "checkout"
+    order_status = "order_status"
+    cancel_order = "cancel_order"
+    order_history = "order_history"
     smalltalk = "smalltalk"
     out_of_scope = "out_of_scope"
 
 
 #: Intents whose text is a product search that the guard, retrieval and ranker act on.
 SEARCH_INTENTS = frozenset({Intent.search, Intent.refine, Intent.compare, Intent.product_question})
+
+#: Intents about orders already placed (app/pipeline/order_chat.py answers them).
+ORDER_INTENTS = frozenset({Intent.order_status, Intent.cancel_order, Intent.order_history})
 
 
 class Filters(BaseModel):
@@ -55,6 +61,7 @@ class ShoppingTurn(BaseModel):
     referenced: list[int] = Field(
         default_factory=list, description="1-based positions in the last results ('the second one')."
     )
+    order_ref: str | None = Field(default=None, description="An order id the shopper named ('ord_…').")
     backend: str = "rules"
 
 

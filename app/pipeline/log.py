@@ -1,8 +1,9 @@
 """Log stage: every turn becomes one row of the ``turns`` table.
 
-The row is written before the reply leaves the service; if the write fails the turn fails (the API
-answers 503 and the conversation state is not advanced), so a shopper never sees a turn that the
-product team cannot review. The whole ``TurnRecord`` is kept as JSON, with the columns the console
+The row is written before the reply leaves the service and right after the conversation state
+(``TurnPipeline._commit``): a turn whose state could not be written is never logged, and if the log
+write fails the turn fails (the API answers 503 and the state is put back), so a shopper never sees
+a turn that the product team cannot review, and the log never holds a turn no shopper saw. The whole ``TurnRecord`` is kept as JSON, with the columns the console
 filters on beside it.
 
 PII (e-mails, phone, card numbers, IBANs) is redacted from the message, the reply and the state

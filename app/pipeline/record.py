@@ -52,7 +52,9 @@ class ActionOutcome:
 
     state: ConversationState
     cart: CartOutcome | None = None
-    order: Order | None = None
+    order: Order | None = None  # placed by this turn's checkout
+    cancelled: Order | None = None  # cancelled by this turn
+    notice: str | None = None  # the reply about orders or a refused checkout (app.pipeline.order_chat)
     suggestions: list[Product] = field(default_factory=list)
 
     @property

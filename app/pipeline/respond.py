@@ -30,6 +30,11 @@ class ResponseContext(BaseModel):
     suggestions: list[Product] = Field(
         default_factory=list, description="Cross-sell picks for the cart (after an add to cart)."
     )
+    notice: str | None = Field(
+        default=None,
+        description="A reply the act stage wrote from the order table and inventory (order questions, "
+        "a refused checkout); every responder says it as it is (app/pipeline/order_chat.py).",
+    )
 
 
 class Responder(Protocol):
@@ -80,6 +85,8 @@ class RulesResponder:
         intent = ctx.turn.intent
         if ctx.guard is not None and ctx.guard.abstain:
             return self._abstain(ctx)
+        if ctx.notice is not None:
+            return Reply(text=ctx.notice)
         if intent is Intent.smalltalk:
             return Reply(
                 text=(

@@ -10,6 +10,7 @@ more than one worker on it, because a second worker would not see the first one'
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,8 +18,12 @@ from types import TracebackType
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from app.domain.turn import ConversationState
+
+log = logging.getLogger(__name__)
 
 
 class ConversationBusy(RuntimeError):
@@ -95,8 +100,19 @@ class _RedisLock:
                 raise ConversationBusy(self.key)
             await asyncio.sleep(0.01)
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self.redis.eval(self._RELEASE, 1, self.key, self.token)
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        """Release the lock. When the critical section *succeeded* and only the release fails
+        (Redis went away after the turn's writes), the turn stands: failing it here would answer
+        503 for a turn whose state and log are already written — a logged turn nobody was told
+        about. The unreleased lock expires by itself (``px``). A failing section's own error wins."""
+        try:
+            await self.redis.eval(self._RELEASE, 1, self.key, self.token)
+        except (RedisConnectionError, RedisTimeoutError):
+            if exc_type is not None:
+                return
+            log.warning(
+                "lock %s not released (Redis unavailable); it expires in %.0f s", self.key, self.timeout_s * 3
+            )
 
 
 class MemoryStateStore:

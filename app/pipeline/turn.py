@@ -8,6 +8,8 @@ per worker in its lifespan and calls ``run``. Nothing here knows about HTTP.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,12 +23,14 @@ from pydantic import BaseModel
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.catalog import Product
 from app.domain.order import Order
-from app.domain.turn import SEARCH_INTENTS, ConversationState, Intent, ShoppingTurn, TurnRecord
-from app.pipeline.cart import add_to_cart, resolve_references
+from app.domain.turn import ORDER_INTENTS, SEARCH_INTENTS, ConversationState, Intent, ShoppingTurn, TurnRecord
+from app.pipeline.availability import sellable, sold_out_question
+from app.pipeline.cart import CartOutcome, add_to_cart, resolve_references
 from app.pipeline.extract.base import Extractor
 from app.pipeline.guard import Guard
 from app.pipeline.log import TurnLogger
-from app.pipeline.orders import OrderService
+from app.pipeline.order_chat import order_reply, refused_checkout
+from app.pipeline.orders import CheckoutRefused, OrderService
 from app.pipeline.rank import Ranker
 from app.pipeline.record import ActionOutcome, SearchOutcome, TurnDraft
 from app.pipeline.remember import merge, search_text
@@ -35,6 +39,8 @@ from app.pipeline.retrieve import Retriever
 from app.pipeline.state_store import StateStore
 from app.telemetry import end_turn, record_guard, record_rerank, record_retrieval, stage, turn_span
 from app.telemetry.timing import StageTimer
+
+log = logging.getLogger(__name__)
 
 
 class QueryEncoder(Protocol):
@@ -144,11 +150,11 @@ class TurnPipeline:
                     order=action.order,
                     currency=self.currency,
                     suggestions=action.suggestions,
+                    notice=action.notice,
                 )
             )
         record = draft.record(self.clock(), self.versions)
-        await self._log(record)  # before the state advances: a turn that cannot be logged did not happen
-        await self.store.put(action.state)
+        await self._commit(record, draft.before, action)
         by_id = {p.id: p for p in [*search.shown, *action.cart_products, *action.suggestions]}
         products = [by_id[i] for i in reply.product_ids if i in by_id]
         return TurnResult(record=record, products=products, state=action.state, order=action.order)
@@ -221,7 +227,9 @@ class TurnPipeline:
         assert search.query_vec is not None  # _retrieve settles the turn without one
         with stage(timer, "fence"):
             presentable, search.fenced = self.guard.fence(search.query_vec, search.ranked)
-        search.shown = self.catalog.many([c.product_id for c in presentable[: self.show_limit]])
+        # In stock only: a few more than shown are read, so a sold-out product leaves room for the next.
+        offered = self.catalog.many([c.product_id for c in presentable[: self.show_limit * 3]])
+        search.shown = sellable(offered, self.orders.available)[: self.show_limit]
         search.state = search.state.model_copy(update={"last_results": [p.id for p in search.shown]})
 
     async def _act(
@@ -231,15 +239,60 @@ class TurnPipeline:
         done = ActionOutcome(state=state)
         if turn.intent is Intent.add_to_cart:
             done.state, done.cart = add_to_cart(state, turn, self.catalog)
+            if done.cart.added is not None and done.cart.product is not None:
+                short = await to_thread.run_sync(
+                    sold_out_question, done.cart.product, done.cart.added, self.orders.available
+                )
+                if short is not None:  # a sold-out variant is not added; the reply offers what is left
+                    done.state, done.cart = state, CartOutcome(product=done.cart.product, question=short)
             if done.cart.added is not None and self.cross_sell is not None:
                 done.suggestions = self.cross_sell.recommend([line.product_id for line in done.state.cart], 3)
         elif turn.intent is Intent.checkout:
             with stage(timer, "checkout"):
-                # The turn id is the idempotency key: a retried checkout turn is a new turn, new key.
-                done.order = await to_thread.run_sync(self.orders.place, state, turn_id)
+                try:
+                    # The turn id is the idempotency key: a retried checkout turn is a new turn, new key.
+                    done.order = await to_thread.run_sync(self.orders.place, state, turn_id)
+                except CheckoutRefused as refused:
+                    done.state, done.notice = refused_checkout(state, refused, self.currency)
             if done.order is not None:
                 done.state = state.model_copy(update={"cart": []})
+        elif turn.intent in ORDER_INTENTS:
+            with stage(timer, "orders"):
+                done.notice, done.cancelled = await to_thread.run_sync(order_reply, self.orders, turn, state)
         return done
+
+    async def _commit(self, record: TurnRecord, before: ConversationState, action: ActionOutcome) -> None:
+        """Make the turn durable so that "logged" means "answered", exactly.
+
+        The state is written first and the turn log second. If the state write fails (Redis is
+        down) nothing is logged and the shopper gets a 503: no logged turn was never delivered, so
+        the evals never label a reply nobody saw. If the log write fails too (database down *and*
+        the spool refused it) the state is put back to what it was before the turn. In both cases
+        an order the turn placed is cancelled again (stock restored), so a 503 never leaves a purchase
+        behind; an order it cancelled stays cancelled (asking again says so)."""
+        try:
+            await self.store.put(action.state)
+        except Exception:
+            await self._undo_order(action)
+            raise
+        try:
+            await self._log(record)
+        except TurnNotLogged:
+            with contextlib.suppress(Exception):  # the 503 is the answer either way
+                await self.store.put(before)
+            await self._undo_order(action)
+            raise
+
+    async def _undo_order(self, action: ActionOutcome) -> None:
+        order = action.order
+        if order is None:
+            return
+        try:
+            await to_thread.run_sync(self.orders.cancel, order.conversation_id, order.order_id)
+        except Exception:
+            log.exception(
+                "turn failed after placing %s, and the order could not be cancelled", order.order_id
+            )
 
     @staticmethod
     def _preview(draft: TurnDraft) -> TurnPreview:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -38,4 +38,23 @@ def make_engine(url: str) -> Engine:
 
 
 def create_schema(engine: Engine) -> None:
+    """Create missing tables, then add columns that were added to an existing table since the
+    database was made (only nullable columns or columns with a server default: no data is rewritten).
+    ``create_all`` alone never alters a table, so a database built before ``orders.status`` existed
+    would otherwise fail on the first checkout."""
     metadata.create_all(engine)
+    present = inspect(engine)
+    for table in metadata.sorted_tables:
+        have = {c["name"] for c in present.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in have or not (column.nullable or column.server_default is not None):
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            default = ""
+            if column.server_default is not None:
+                default = f" DEFAULT '{column.server_default.arg}'"  # type: ignore[attr-defined]
+            null = "" if column.nullable else " NOT NULL"
+            with engine.begin() as conn:
+                conn.execute(
+                    text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}{default}{null}')
+                )

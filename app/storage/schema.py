@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Float,
@@ -112,6 +113,23 @@ orders = Table(
     Column("total", Float, nullable=False),
     Column("currency", String(8), nullable=False),
     Column("lines", JSON, nullable=False),
+    # placed -> cancelled (app.domain.order.OrderStatus); a payment provider would add its states here.
+    Column("status", String(16), nullable=False, server_default="placed"),
+    Column("cancelled_at", DateTime(timezone=True)),
+)
+
+# Units on hand per purchasable SKU (a product variant, or a product without variants). Loaded from
+# an inventory feed (app.catalog.inventory); checkout reserves with a conditional UPDATE
+# (``qty >= n``) and the CHECK constraint makes a negative stock impossible even for a buggy writer.
+# A SKU without a row is untracked: the store does not limit it.
+inventory = Table(
+    "inventory",
+    metadata,
+    Column("sku", String(128), primary_key=True),
+    Column("product_id", String(128), nullable=False, index=True),
+    Column("qty", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("qty >= 0", name="ck_inventory_qty_non_negative"),
 )
 
 # One label per (turn, evaluator, evaluator version, backend): re-running an eval, or the online

@@ -13,7 +13,13 @@ Request names are what the report groups by:
 * ``POST /v1/chat [<kind>]`` — a turn that must answer 200 (and is logged: the runner checks the
   number of these against the ``turns`` table);
 * ``4xx expected [<case>]`` — a malformed request that must get its documented status;
-* ``POST /checkout``, ``POST /checkout [retry]``, ``GET /conversation``.
+* ``POST /checkout``, ``POST /checkout [retry]``, ``GET /conversation``;
+* ``POST /cart [last units]`` and ``POST /v1/chat [last-units checkout]`` — the race for the last
+  5 units of one variant (``last_units.py``): a 201 or a 409 "sold out" at the cart, then a chat
+  checkout that places an order or answers that it sold out. The runner tallies the orders.
+
+A checkout of the regular session may meet stock that ran out under the load: a 409 whose code is
+``sold_out`` is the documented answer and counts as a success (``POST /checkout [sold out]``).
 
 Knobs (environment): ``CTP_LOAD_THINK`` = "min,max" seconds of think time between requests
 (default "1,3"; "0" for a closed loop with no think time), ``CTP_LOAD_SEED``, and
@@ -159,6 +165,9 @@ class Shopper(FastHttpUser):
         with self.client.post(path, headers=headers, name="POST /checkout", catch_response=True) as r:
             if r.status_code == 200:
                 r.success()
+            elif r.status_code == 409 and (r.json() or {}).get("code") == "sold_out":
+                r.success()  # the demo stock ran out under load: the documented answer
+                return
             else:
                 r.failure(f"{r.status_code}: {(r.text or '')[:200]}")
                 return
@@ -211,6 +220,34 @@ class Shopper(FastHttpUser):
         if rng.random() < 0.2:
             self.think()
             self.client.get(f"/v1/conversations/{cid}", headers=self.auth(), name="GET /conversation")
+        self.think()
+
+    @task(2)
+    def last_units(self) -> None:
+        """Race for the last units of one variant: add it, check out in chat (``last_units.py``)."""
+        spec = os.environ.get("CTP_LOAD_LAST_UNITS", "")
+        if not spec:
+            return
+        product_id, _sku, size, color = spec.split("|")
+        hello = self.chat("last-units hello", "hello", None)
+        if hello is None:
+            return
+        cid = hello["conversation_id"]
+        body = {"product_id": product_id, "size": size, "color": color}
+        with self.client.post(
+            f"/v1/conversations/{cid}/cart", json=body, headers=self.auth(), name="POST /cart [last units]",
+            catch_response=True,
+        ) as r:  # fmt: skip
+            if r.status_code == 201:
+                r.success()
+            elif r.status_code == 409 and "sold out" in (r.json() or {}).get("detail", ""):
+                r.success()
+                return
+            else:
+                r.failure(f"{r.status_code}: {(r.text or '')[:200]}")
+                return
+        self.think()
+        self.chat("last-units checkout", "checkout", cid)
         self.think()
 
     @task(2)

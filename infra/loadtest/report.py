@@ -83,6 +83,17 @@ def render(summary: dict[str, Any], runs: list[RunStats], sweep: list[RunStats])
         f"{check['database']} → **{'PASS' if check['ok'] else 'FAIL'}**",
         "",
     ]
+    raced = summary.get("last_units")
+    if raced:
+        out += [
+            "## Last units (the oversell race, `infra/loadtest/last_units.py`)",
+            "",
+            f"SKU {raced['sku']}, {raced['units_at_start']} units at the start, raced by every run's shoppers "
+            f"(`POST /cart [last units]`, `POST /v1/chat [last-units checkout]` above): {raced['orders']} orders, "
+            f"{raced['units_sold']} units sold, {raced['stock_left']} left, {raced['duplicate_orders']} duplicate "
+            f"orders → **{'PASS' if raced['ok'] else 'FAIL'}**",
+            "",
+        ]
     return "\n".join(out)
 
 

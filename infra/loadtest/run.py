@@ -11,8 +11,9 @@
    API's CPU per turn from the workers' CPU time);
 5. an optional sweep over concurrency (closed loop) → ``sweep.png`` + table;
 6. the report (``report.md`` + ``report.json`` in ``var/reports/loadtest-<timestamp>/``), and the
-   check that every chat turn Locust saw answered 200 is one row in the ``turns`` table — the
-   command exits 1 on a mismatch (or on any error when ``--strict``).
+   check that every chat turn Locust saw answered 200 is one row in the ``turns`` table, and the
+   tally of the last-units race (``last_units.py``: 5 units of one variant, never oversold) — the
+   command exits 1 on a mismatch or an oversell (or on any error when ``--strict``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import create_engine, text
 
+from infra.loadtest import last_units
 from infra.loadtest.report import plot_sweep, render
 from infra.loadtest.stack import REPO, Stack
 from infra.loadtest.stats import (
@@ -55,7 +57,9 @@ def seconds(spec: str) -> float:
     return float(spec.rstrip("s"))
 
 
-def run_locust(stack: Stack, out: Path, label: str, users: int, duration: float, think: str) -> RunStats:
+def run_locust(
+    stack: Stack, out: Path, label: str, users: int, duration: float, think: str, race: str = ""
+) -> RunStats:
     prefix = out / label
     cmd = [
         str(Path(sys.executable).with_name("locust")), "-f", str(LOCUSTFILE), "--headless",
@@ -63,7 +67,12 @@ def run_locust(stack: Stack, out: Path, label: str, users: int, duration: float,
         "--host", stack.base_url, "--csv", str(prefix), "--json-file", str(prefix), "--only-summary", "--loglevel", "WARNING",
     ]  # fmt: skip
     samples = out / f"{label}_samples.csv"
-    env = {**os.environ, "CTP_LOAD_THINK": think, "CTP_LOAD_SAMPLES": str(samples)}
+    env = {
+        **os.environ,
+        "CTP_LOAD_THINK": think,
+        "CTP_LOAD_SAMPLES": str(samples),
+        "CTP_LOAD_LAST_UNITS": race,
+    }
     with (out / f"{label}.log").open("wb") as log:
         subprocess.run(cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, check=False)
     endpoints, total = parse_locust_csv(Path(f"{prefix}_stats.csv"))
@@ -174,27 +183,29 @@ def main(
             f"ceiling: unavoidable {ceiling['unavoidable_ms']:.1f} ms/turn → {ceiling['ceiling']:.1f} turns/s"
         )
         baseline = len(turn_latencies(stack.database_url))
+        race = last_units.arm(stack.database_url)  # the last 5 units of one variant (issue 17)
         windows: dict[str, tuple[datetime, datetime]] = {}
         t0 = datetime.now(UTC)
-        runs.append(run_locust(stack, out, "shoppers", users, seconds(duration), think))
+        runs.append(run_locust(stack, out, "shoppers", users, seconds(duration), think, race))
         windows["shoppers"] = (t0, datetime.now(UTC))
         typer.echo(f"shoppers: {runs[-1].chat_rps:.1f} chat turns/s, p95 {chat_latency(runs[-1])[1]} ms")
         cpu_per_turn = None
         if seconds(saturation) > 0:
             cpu0 = stack.worker_cpu_s()
             t0 = datetime.now(UTC)
-            runs.append(run_locust(stack, out, "saturation", users, seconds(saturation), "0"))
+            runs.append(run_locust(stack, out, "saturation", users, seconds(saturation), "0", race))
             windows["saturation"] = (t0, datetime.now(UTC))
             cpu_per_turn = 1000 * (stack.worker_cpu_s() - cpu0) / max(runs[-1].chat_ok, 1)
             typer.echo(f"saturation: {runs[-1].chat_rps:.1f} chat turns/s, {cpu_per_turn:.1f} ms CPU/turn")
         for n in [int(x) for x in sweep.split(",") if x.strip()]:
-            sweep_runs.append(run_locust(stack, out, f"sweep-{n}", n, seconds(sweep_duration), "0"))
+            sweep_runs.append(run_locust(stack, out, f"sweep-{n}", n, seconds(sweep_duration), "0", race))
             typer.echo(
                 f"sweep {n}: {sweep_runs[-1].chat_rps:.1f} turns/s, p95 {chat_latency(sweep_runs[-1])[1]} ms"
             )
         rss = stack.worker_rss_mb()
         latencies = turn_latencies(stack.database_url)
         logged = len(latencies)
+        raced = last_units.tally(stack.database_url, race)
     finally:
         stack.down()
 
@@ -206,6 +217,7 @@ def main(
     targets = [
         {"target": f"p95 ≤ 150 ms at {users} shoppers (every request, pooled)", "measured": f"{shoppers.overall.p95_ms} ms (chat turns: {shoppers.chat.p95_ms} ms)", "ok": shoppers.overall.p95_ms <= 150},
         {"target": "zero errors", "measured": str(sum(r.total.failures for r in [*runs, *sweep_runs])), "ok": all(r.total.failures == 0 for r in [*runs, *sweep_runs])},
+        {"target": f"last {last_units.UNITS} units: never oversold, no duplicate orders", "measured": f"{raced['units_sold']} sold in {raced['orders']} orders, {raced['stock_left']} left, {raced['duplicate_orders']} duplicates", "ok": raced["ok"]},
     ]  # fmt: skip
     if ratio is not None:
         targets.append({"target": "≥ 60 % of the ceiling", "measured": f"{ratio:.0%}", "ok": ratio >= 0.6})
@@ -225,6 +237,7 @@ def main(
             "worker_rss_mb_after_load": rss,
         },
         "turn_check": check,
+        "last_units": raced,
         "runs": [r.model_dump() for r in runs],
         "sweep": [r.model_dump() for r in sweep_runs],
     }  # fmt: skip
@@ -237,7 +250,7 @@ def main(
     typer.echo(
         f"turn count check: {'PASS' if check['ok'] else 'FAIL'} ({check['locust']} vs {check['database']})"
     )
-    if not check["ok"] or (strict and not all(t["ok"] for t in targets)):
+    if not check["ok"] or not raced["ok"] or (strict and not all(t["ok"] for t in targets)):
         raise typer.Exit(1)
 
 

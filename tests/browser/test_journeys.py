@@ -10,8 +10,13 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import select, update
 
 from app.api.security import DEV_REVIEWER_KEY
+from app.catalog.inventory import InventoryStore
+from app.settings import Settings
+from app.storage.db import make_engine
+from app.storage.schema import products
 
 pytestmark = pytest.mark.browser
 
@@ -72,3 +77,53 @@ def test_a_reviewer_logs_in_filters_abstained_labels_one_and_exports(
     docs = [json.loads(line) for line in target.read_text().splitlines()]
     assert docs and all(d["labels"] for d in docs)
     assert any(d["abstained"] and "hallucination" in d["labels"] for d in docs)
+
+
+def say(page: Page, text: str, replies: int, expected: str) -> None:
+    """Send ``text`` and wait for the ``replies``-th assistant message to contain ``expected``."""
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2 * replies)
+    expect(page.get_by_test_id("stChatMessage").last).to_contain_text(expected)
+
+
+def test_a_shopper_confirms_a_moved_price_then_cancels_the_order(
+    page: Page, stack: dict[str, str], settings: Settings, shots: Path
+) -> None:
+    """Issue 17 in the browser: the price moves between cart and checkout, the chat asks to confirm,
+    the order is placed at the new price, then cancelled in chat, and its stock is back."""
+    page.goto(stack["chat"])
+    ask(page, "women's hoodies", 1)
+    page.get_by_test_id("stChatMessage").last.get_by_role("button", name="Add to cart").first.click()
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("Total $")
+    query = parse_qs(urlparse(page.url).query)
+    cid, auth = query["c"][0], {"X-Conversation-Token": query["t"][0]}
+    line = httpx.get(f"{stack['api']}/v1/conversations/{cid}", headers=auth).json()["cart"][0]
+    engine = make_engine(settings.resolved_database_url)
+    with engine.begin() as conn:
+        doc = conn.execute(select(products.c.doc).where(products.c.id == line["product_id"])).scalar_one()
+        moved = {**doc, "price": doc["price"] + 4}
+        moved["variants"] = [
+            {**v, "price": None if v["price"] is None else v["price"] + 4} for v in doc["variants"]
+        ]
+        conn.execute(update(products).where(products.c.id == line["product_id"]).values(doc=moved))
+    stock_before = InventoryStore(engine).available([line["sku"]]).get(line["sku"])
+    try:
+        new_price = f"${line['unit_price'] + 4:,.2f}"
+        say(page, "checkout", 2, f"the price changed since you added it — {line['name']} from ")
+        expect(page.get_by_test_id("stChatMessage").last).to_contain_text(f"to {new_price}")
+        page.screenshot(path=str(shots / "chat_price_changed.png"))
+        say(page, "checkout", 3, "is placed")
+        say(page, "where is my order?", 4, "is confirmed")
+        say(page, "cancel my order", 5, "is cancelled")
+        page.screenshot(path=str(shots / "chat_cancelled.png"))
+        orders = httpx.get(f"{stack['api']}/v1/conversations/{cid}/orders", headers=auth).json()["orders"]
+        assert [(o["status"], o["lines"][0]["unit_price"]) for o in orders] == [
+            ("cancelled", line["unit_price"] + 4)
+        ]
+        assert InventoryStore(engine).available([line["sku"]]).get(line["sku"]) == stock_before
+    finally:
+        with engine.begin() as conn:
+            conn.execute(update(products).where(products.c.id == line["product_id"]).values(doc=doc))
+        engine.dispose()

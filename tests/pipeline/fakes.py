@@ -219,10 +219,19 @@ class RecordingLogger:
 
 
 class FakeOrders:
-    """``OrderService.place`` without a database: one order per cart, keys recorded."""
+    """``OrderService.place`` without a database: one order per cart, keys recorded. ``stock`` holds
+    the tracked SKUs' units (an SKU not in it is untracked, as in the real inventory table)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[ConversationState, str]] = []
+        self.stock: dict[str, int] = {}
+        self.cancelled: list[str] = []
+
+    def available(self, skus: Sequence[str]) -> dict[str, int]:
+        return {s: self.stock[s] for s in skus if s in self.stock}
+
+    def cancel(self, conversation_id: str, order_id: str) -> None:
+        self.cancelled.append(order_id)
 
     def place(self, state: ConversationState, idempotency_key: str) -> Order | None:
         self.calls.append((state, idempotency_key))

@@ -24,6 +24,7 @@ from app.api.security import ACCESS_RESPONSES, ConversationAccessDep
 from app.bootstrap import Services
 from app.domain.catalog import Product
 from app.domain.turn import CartLine, ConversationState, ShownProduct
+from app.pipeline.availability import sold_out_question
 from app.pipeline.cart import cart_total
 from app.pipeline.state_store import ConversationBusy
 from app.storage.schema import turn_event, turns
@@ -136,9 +137,16 @@ def record_event(services: Services, conversation_id: str, product_id: str) -> b
     responses={
         401: ACCESS_RESPONSES[401],
         404: {"model": ErrorBody, "description": "Unknown conversation or product"},
-        409: {"model": ErrorBody, "description": "Busy conversation or out-of-stock variant"},
+        409: {
+            "model": ErrorBody,
+            "description": "Busy conversation, or a variant with fewer units left than asked "
+            "(the message names the sizes and colours still available)",
+        },
         **NOT_JSON_RESPONSE,
-        422: {"model": ErrorBody, "description": "Size or colour the product does not come in"},
+        422: {
+            "model": ErrorBody,
+            "description": "Size or colour the product does not come in, or more than the per-item limit",
+        },
     },
 )
 async def add_to_cart(
@@ -150,7 +158,13 @@ async def add_to_cart(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown product '{body.product_id}'")
     size = choose(body.size, product.sizes, "size", product)
     color = choose(body.color, product.colors, "colour", product)
+    limit = services.settings.max_quantity_per_item
+    if body.quantity > limit:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"at most {limit} of one item per order")
     line = cart_line(product, size, color, body.quantity)
+    short = await to_thread.run_sync(sold_out_question, product, line, services.orders.available)
+    if short is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, short)
     try:
         async with services.state.lock(conversation_id):
             state: ConversationState | None = await services.state.get(conversation_id)

@@ -1,16 +1,15 @@
-"""Conversation transcripts and checkout."""
+"""Conversation transcripts (checkout and orders: ``app/api/routes/orders.py``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, Header, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, Path, status
 
 from app.api.deps import ServicesDep
-from app.api.schemas import CONVERSATION_ID, ErrorBody, Transcript, TranscriptTurn
+from app.api.schemas import CONVERSATION_ID, Transcript, TranscriptTurn
 from app.api.security import ACCESS_RESPONSES, ConversationAccessDep
-from app.domain.order import Order
 from app.domain.turn import ShownProduct
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
@@ -45,27 +44,3 @@ async def get_conversation(conversation_id: ConversationAccessDep, services: Ser
         cart=state.cart if state else [],
         orders=orders,
     )
-
-
-@router.post(
-    "/{conversation_id}/checkout",
-    response_model=Order,
-    responses={**ACCESS_RESPONSES, 409: {"model": ErrorBody, "description": "Cart is empty"}},
-)
-async def checkout(
-    conversation_id: ConversationAccessDep,
-    services: ServicesDep,
-    idempotency_key: Annotated[str, Header(min_length=8, max_length=128)],
-) -> Order:
-    """Place the cart as an order. The same ``Idempotency-Key`` always returns the same order, so a
-    double click or a retried request never buys twice."""
-    async with services.state.lock(conversation_id):
-        state = await services.state.get(conversation_id)
-        if state is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown conversation '{conversation_id}'")
-        order = await to_thread.run_sync(services.orders.place, state, idempotency_key)
-        if order is None:
-            raise HTTPException(status.HTTP_409_CONFLICT, "the cart is empty")
-        if state.cart and order.lines == state.cart:
-            await services.state.put(state.model_copy(update={"cart": []}))
-        return order

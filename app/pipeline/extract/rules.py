@@ -32,9 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.catalog.vocabulary import Vocabulary
-from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
+from app.domain.turn import ORDER_INTENTS, ConversationState, Filters, Intent, ShoppingTurn
 from app.pipeline.extract import intent_cues as cue
 from app.pipeline.extract.catalog_terms import Hit, Lexicon
+from app.pipeline.extract.order_cues import order_intent, order_ref
 from app.pipeline.extract.slots import (
     ALL_FIELDS,
     Span,
@@ -134,6 +135,8 @@ class RulesExtractor:
             turn.referenced = r.refs
         elif intent is Intent.out_of_scope:
             turn.query = " ".join(r.content)
+        elif intent in ORDER_INTENTS:
+            turn.order_ref = order_ref(plain)
         return turn
 
     def _read(self, text: str, state: ConversationState) -> _Reading:
@@ -220,6 +223,8 @@ class RulesExtractor:
     def _intent(text: str, state: ConversationState, r: _Reading) -> tuple[Intent, bool]:
         """(intent, replace_filters). Cue intents first, in priority order; then search/refine."""
         active = bool(state.query) or not state.filters.is_empty()
+        if (about_orders := order_intent(text)) is not None:  # before checkout: "cancel my order"
+            return about_orders, False
         if cue.CHECKOUT.search(text):
             return Intent.checkout, False
         if cue.ADD_TO_CART.search(text):

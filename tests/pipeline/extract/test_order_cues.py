@@ -1,0 +1,49 @@
+"""The order intents: where is my order, cancel my order, what did I order."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.catalog.vocabulary import load_vocabulary
+from app.domain.turn import ConversationState, Intent
+from app.pipeline.extract.rules import RulesExtractor
+
+EXTRACTOR = RulesExtractor(load_vocabulary(), ["Luma"])
+STATE = ConversationState(conversation_id="c_cues")
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("where is my order?", Intent.order_status),
+        ("Where's my order", Intent.order_status),
+        ("what's the status of my order", Intent.order_status),
+        ("has my order shipped yet?", Intent.order_status),
+        ("track order ord_0123456789ab", Intent.order_status),
+        ("cancel my order", Intent.cancel_order),
+        ("please cancel the order ord_0123456789ab", Intent.cancel_order),
+        ("I don't want the order anymore", Intent.cancel_order),
+        ("show me my orders", Intent.order_history),
+        ("what did I order?", Intent.order_history),
+        ("order history please", Intent.order_history),
+    ],
+)
+def test_order_questions_get_their_intent(message: str, intent: Intent) -> None:
+    assert EXTRACTOR.parse(message, STATE).intent is intent
+
+
+@pytest.mark.parametrize("message", ["place my order", "checkout", "confirm the order"])
+def test_placing_an_order_is_still_a_checkout(message: str) -> None:
+    assert EXTRACTOR.parse(message, STATE).intent is Intent.checkout
+
+
+def test_the_order_id_the_shopper_types_is_kept() -> None:
+    turn = EXTRACTOR.parse("cancel order ORD_0123456789AB please", STATE)
+    assert (turn.intent, turn.order_ref) == (Intent.cancel_order, "ord_0123456789ab")
+
+
+def test_a_product_search_mentioning_orders_is_not_an_order_question() -> None:
+    assert EXTRACTOR.parse("black hoodies to order for my team", STATE).intent in (
+        Intent.search,
+        Intent.refine,
+    )
