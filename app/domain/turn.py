@@ -62,6 +62,7 @@ class ShoppingTurn(BaseModel):
         default_factory=list, description="1-based positions in the last results ('the second one')."
     )
     order_ref: str | None = Field(default=None, description="An order id the shopper named ('ord_…').")
+    asks_stock: bool = Field(default=False, description="A product question about availability.")
     backend: str = "rules"
 
 

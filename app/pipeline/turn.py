@@ -24,7 +24,7 @@ from app.catalog.snapshot import CatalogSnapshot
 from app.domain.catalog import Product
 from app.domain.order import Order
 from app.domain.turn import ORDER_INTENTS, SEARCH_INTENTS, ConversationState, Intent, ShoppingTurn, TurnRecord
-from app.pipeline.availability import sellable, sold_out_question
+from app.pipeline.availability import sellable, sold_out_question, stock_answer
 from app.pipeline.cart import CartOutcome, add_to_cart, resolve_references
 from app.pipeline.extract.base import Extractor
 from app.pipeline.guard import Guard
@@ -136,6 +136,11 @@ class TurnPipeline:
         search = draft.search = SearchOutcome(turn, draft.before, state)
         await self._offload(search, timer, self._embed, self._guard, self._retrieve, self._rank, self._fence)
         action = draft.action = await self._act(turn, search.state, draft.turn_id, timer)
+        if turn.asks_stock and search.shown and not search.abstained:  # "is it in stock in M?"
+            size, color = turn.filters.size, turn.filters.color
+            action.notice = await to_thread.run_sync(
+                stock_answer, search.shown, size, color, self.orders.available
+            )
         if on_products is not None:  # streaming: the products go out before the reply is written
             await on_products(self._preview(draft))
         with stage(timer, "respond"):

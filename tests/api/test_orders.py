@@ -185,3 +185,25 @@ async def test_more_than_the_per_item_limit_is_422(client: httpx.AsyncClient, se
     cid, auth = await start(client)
     r = await add(client, cid, auth, p, v, quantity=services.settings.max_quantity_per_item + 1)
     assert r.status_code == 422
+
+
+async def test_is_it_in_stock_in_a_size_is_answered_from_the_inventory(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    first = (await client.post("/v1/chat", json={"message": "women's hoodies"})).json()
+    position, product = next(
+        (i, p)
+        for i, card in enumerate(first["products"], 1)
+        if (p := services.catalog.get(card["id"])) and "M" in p.sizes
+    )
+    ordinal = ["first", "second", "third", "fourth", "fifth"][position - 1]
+    turn = await say(client, first["conversation_id"], f"is the {ordinal} one in stock in size M?")
+    stock = services.orders.available([v.sku for v in product.variants])
+    left = [v for v in product.variants if v.size == "M" and stock.get(v.sku, 1) > 0]
+    expected = (
+        f"Yes — the {product.name} is in stock in M: "
+        if left
+        else f"No — the {product.name} is sold out in M."
+    )
+    assert turn["intent"] == "product_question"
+    assert turn["reply"].startswith(expected)

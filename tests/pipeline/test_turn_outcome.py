@@ -110,3 +110,25 @@ async def test_a_product_sold_out_in_every_variant_is_not_offered() -> None:
     result = await r.pipeline.run("hoodies")
     assert FLEECE_HOODIE.id not in [p.id for p in result.products]
     assert BLACK_HOODIE.id in [p.id for p in result.products]
+
+
+async def test_is_it_in_stock_in_m_is_answered_from_the_inventory() -> None:
+    r = Rig(
+        extractor=ScriptedExtractor(
+            {
+                "is the second one in stock in M?": ShoppingTurn(
+                    intent=Intent.product_question, referenced=[2], filters=Filters(size="M"), asks_stock=True
+                )
+            }
+        )
+    )
+    r.orders.stock = {"H1-M": 0, "H1-L": 3}
+    await r.store.put(
+        ConversationState(
+            conversation_id="c_stock", last_results=[FLEECE_HOODIE.id, BLACK_HOODIE.id], turns=1
+        )
+    )
+    result = await r.pipeline.run("is the second one in stock in M?", "c_stock")
+    assert (
+        result.record.reply == f"No — the {BLACK_HOODIE.name} is sold out in M. Still available: L / black."
+    )

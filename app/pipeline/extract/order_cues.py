@@ -39,6 +39,11 @@ HISTORY = re.compile(
     r"|\b(?:list|show)(?: me)? (?:my |all )?(?:orders|purchases)\b"
 )
 
+#: A question about availability ("is it in stock in M?", "the third one available in blue?").
+STOCK = re.compile(
+    r"\b(?:in stock|out of stock|sold out|availab(?:le|ility)|any left|left in|(?:do|does) (?:you|it|they) (?:have|come) (?:it |them |one |this |that )?in)\b"
+)
+
 ORDER_ID = re.compile(r"\bord_[0-9a-f]{6,32}\b")
 
 
@@ -51,6 +56,11 @@ def order_intent(text: str) -> Intent | None:
     if STATUS.search(text):
         return Intent.order_status
     return None
+
+
+def asks_stock(text: str) -> bool:
+    """Whether a product question asks about availability."""
+    return bool(STOCK.search(text.lower()))
 
 
 def order_ref(text: str) -> str | None:

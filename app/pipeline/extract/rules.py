@@ -35,7 +35,7 @@ from app.catalog.vocabulary import Vocabulary
 from app.domain.turn import ORDER_INTENTS, ConversationState, Filters, Intent, ShoppingTurn
 from app.pipeline.extract import intent_cues as cue
 from app.pipeline.extract.catalog_terms import Hit, Lexicon
-from app.pipeline.extract.order_cues import order_intent, order_ref
+from app.pipeline.extract.order_cues import asks_stock, order_intent, order_ref
 from app.pipeline.extract.slots import (
     ALL_FIELDS,
     Span,
@@ -130,6 +130,7 @@ class RulesExtractor:
             )
             turn.referenced = r.refs
             turn.query = " ".join(r.content)
+            turn.asks_stock = intent is Intent.product_question and asks_stock(plain)
         elif intent is Intent.add_to_cart:
             turn.filters = Filters(size=r.filters.size, color=r.filters.color)
             turn.referenced = r.refs

@@ -47,3 +47,24 @@ def test_a_product_search_mentioning_orders_is_not_an_order_question() -> None:
         Intent.search,
         Intent.refine,
     )
+
+
+@pytest.mark.parametrize(
+    "message", ["is the third one available in blue?", "is it in stock in M?", "is it sold out in blue?"]
+)
+def test_a_question_about_availability_is_marked(message: str) -> None:
+    state = STATE.model_copy(update={"last_results": ["a", "b", "c"]})
+    turn = EXTRACTOR.parse(message, state)
+    assert (turn.intent, turn.asks_stock) == (Intent.product_question, True)
+
+
+def test_the_size_asked_about_is_kept() -> None:
+    turn = EXTRACTOR.parse(
+        "is the first one in stock in size M?", STATE.model_copy(update={"last_results": ["a"]})
+    )
+    assert (turn.referenced, turn.filters.size, turn.asks_stock) == ([1], "M", True)
+
+
+def test_a_question_about_something_else_is_not_about_stock() -> None:
+    turn = EXTRACTOR.parse("is the first one waterproof?", STATE.model_copy(update={"last_results": ["a"]}))
+    assert (turn.intent, turn.asks_stock) == (Intent.product_question, False)
