@@ -23,7 +23,8 @@ from app.catalog.snapshot import CatalogSnapshot
 from app.catalog.store import CatalogStore
 from app.catalog.vocabulary import load_vocabulary
 from app.guard.calibration import calibration_path, ensure_calibration
-from app.guard.density import open_guard
+from app.guard.combined import open_combined_guard
+from app.guard.density import DensityGuard, open_guard
 from app.index.base import VectorIndex
 from app.index.build import build_index
 from app.index.embed_cache import CachedEncoder
@@ -178,6 +179,8 @@ def open_services(settings: Settings, encoder: Encoder | None = None) -> Service
     logger = SpoolingTurnLogger(engine, TurnSpool(settings.var_dir / "spool" / "turns"), publisher)
     orders = OrderService(engine, settings.currency)
     guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
+    if settings.guard_method == "combined" and isinstance(guard, DensityGuard):
+        guard = open_combined_guard(settings, guard, catalog.all(), catalog.version, encoder.version)
     from recsys.serving import open_recommender  # lightgbm configured but untrained: fails here
 
     ranker, cross_sell = open_recommender(settings, index, store, catalog)

@@ -155,8 +155,11 @@ class Lexicon:
         for lookup in self._lookup.values():
             for phrase in lookup:
                 known.update(re.findall(r"[a-z]+", phrase))
-                if phrase.isalpha() and len(phrase) >= 4:
-                    targets.add(phrase)  # only whole one-word terms: "light" alone is no colour
+                if phrase.isalpha() and len(phrase) >= 5:
+                    # only whole one-word terms ("light" alone is no colour) of five letters or
+                    # more: a four-letter target is one edit from too many other words
+                    # ("tires" → "ties", "tents" → "tees", "belly" → "bell")
+                    targets.add(phrase)
         for word in vocab.size_words:
             known.update(word.split())
         for name in self._brands:

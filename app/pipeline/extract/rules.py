@@ -35,6 +35,7 @@ from app.catalog.vocabulary import Vocabulary
 from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
 from app.pipeline.extract import intent_cues as cue
 from app.pipeline.extract.catalog_terms import Hit, Lexicon
+from app.pipeline.extract.heads import requested_head
 from app.pipeline.extract.slots import (
     ALL_FIELDS,
     Span,
@@ -68,6 +69,7 @@ class _Reading:
     relative: str | None
     content: list[str]
     signal: bool  # any catalog evidence: a type, colour, material, brand, price or size
+    head: str | None = None  # the requested noun when it is not a store type ("machine")
 
 
 def _first(hits: list[Hit], text: str, negated: list[str]) -> str | None:
@@ -160,6 +162,13 @@ class RulesExtractor:
             if not any(c.inside(t) for t in types) and (c.start, c.end) not in same_span
         ]
         genders = hits("gender")
+        head = None
+        if not types:  # a colour or material filters only a store type or stands alone (heads.py)
+            spans = [(h.start, h.end) for h in (*materials, *colors, *genders)]
+            head = requested_head(text, taken, spans)
+            if head is not None:  # words inside the head's phrase modify it: "*salmon* fillets"
+                colors = [c for c in colors if not head.covers(c.start)]
+                materials = [m for m in materials if not head.covers(m.start)]
         not_colors: list[str] = []
         not_materials: list[str] = []
         color = _first(colors, text, not_colors)
@@ -202,6 +211,7 @@ class RulesExtractor:
             relative=relative,
             content=self._content_words(text, taken),
             signal=bool(types or colors or materials or brand_hit or prices.spans or size),
+            head=head.word if head else None,
         )
 
     # ------------------------------------------------------------------ helpers
