@@ -33,6 +33,7 @@ from app.index.factory import open_index
 from app.index.failsafe import FailSafeIndex
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
+from app.pipeline.guard import Guard
 from app.pipeline.log import TurnLogger
 from app.pipeline.orders import OrderService
 from app.pipeline.publish import RedisStreamPublisher
@@ -178,7 +179,7 @@ def open_services(settings: Settings, encoder: Encoder | None = None) -> Service
     # A turn whose SQL write fails is spooled on local disk and written when the database returns.
     logger = SpoolingTurnLogger(engine, TurnSpool(settings.var_dir / "spool" / "turns"), publisher)
     orders = OrderService(engine, settings.currency)
-    guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
+    guard: Guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
     if settings.guard_method == "combined" and isinstance(guard, DensityGuard):
         guard = open_combined_guard(settings, guard, catalog.all(), catalog.version, encoder.version)
     from recsys.serving import open_recommender  # lightgbm configured but untrained: fails here

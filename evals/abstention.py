@@ -233,7 +233,8 @@ def abstention(
         bool, typer.Option(help="Also print the validation-split method/k selection table.")
     ] = False,
     ood_share: Annotated[
-        float | None, typer.Option(help="Out-of-scope share of traffic for the plot (default CTP_GUARD_OOD_SHARE).")
+        float | None,
+        typer.Option(help="Out-of-scope share of traffic for the plot (default CTP_GUARD_OOD_SHARE)."),
     ] = None,
 ) -> None:
     """Today's density guard and the combined guard side by side: AUROC, FPR@95TPR, recall and
@@ -282,9 +283,13 @@ def guard_latency(
     settings = Settings()
     parts = open_parts(settings)
     encoder = Encoder(threads=settings.torch_threads, cache_size=0)
-    guards: dict[str, DensityGuard | CombinedGuard] = {"density": DensityGuard(parts.index, parts.calibration)}
+    guards: dict[str, DensityGuard | CombinedGuard] = {
+        "density": DensityGuard(parts.index, parts.calibration)
+    }
     if parts.model is not None:
-        guards["combined"] = CombinedGuard(parts.index, parts.model, parts.types, parts.calibration.min_similarity)
+        guards["combined"] = CombinedGuard(
+            parts.index, parts.model, parts.types, parts.calibration.min_similarity
+        )
     base = shopper_queries("test")
     queries = [f"{base[i % len(base)]} {i}" for i in range(n)]  # distinct texts: no cache hits
     inputs = asyncio.run(guard_inputs(parts.extractor, queries))
@@ -305,4 +310,6 @@ def guard_latency(
     for name, ms in guard_ms.items():
         g = statistics.median(ms)
         p95 = sorted(ms)[int(0.95 * len(ms)) - 1]
-        typer.echo(f"{name:8} guard check: median {g:.2f} ms, p95 {p95:.2f} ms; guard/embedding = {g / e:.3f}")
+        typer.echo(
+            f"{name:8} guard check: median {g:.2f} ms, p95 {p95:.2f} ms; guard/embedding = {g / e:.3f}"
+        )

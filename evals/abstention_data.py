@@ -45,7 +45,9 @@ def clinc_non_shopping(
     excluded = {p["intent"] for p in policy["policy"] if p["treatment"] == "exclude"}
     skip_utterances = {u for p in policy["policy"] for u in p.get("exclude_utterances", [])}
     data = json.loads((data_dir / "clinc150" / "data_full.json").read_text())
-    parts = {"train": ("train", "oos_train"), "validation": ("val", "oos_val"), "test": ("test", "oos_test")}[split]
+    parts = {"train": ("train", "oos_train"), "validation": ("val", "oos_val"), "test": ("test", "oos_test")}[
+        split
+    ]
     return [
         text
         for part in parts

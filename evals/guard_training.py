@@ -98,7 +98,7 @@ def training_sets(settings: Settings, clinc_n: int, seed: int) -> tuple[list[str
 
 
 def train_guard(
-    clinc_sample: Annotated[int, typer.Option(help="CLINC train utterances used as outliers.")] = 1500,
+    clinc_sample: Annotated[int, typer.Option(help="CLINC train utterances used as outliers (300: chosen on scope_dev).")] = 300,
     seed: Annotated[int, typer.Option(help="Seed of the CLINC sample.")] = 0,
 ) -> None:
     """Fit the combined guard on train splits and calibrate it (conformal, golden calibration split)."""
@@ -132,7 +132,11 @@ def train_guard(
     path = model_path(settings.var_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(model.model_dump_json(indent=1))
-    typer.echo(f"combined guard {model.version}: n_cal={model.n}, threshold p(in) ≥ {1 - model.threshold:.4f}")
-    typer.echo("weights: " + ", ".join(f"{f}={w:+.3f}" for f, w in zip(model.features, model.weights, strict=False)))
+    typer.echo(
+        f"combined guard {model.version}: n_cal={model.n}, threshold p(in) ≥ {1 - model.threshold:.4f}"
+    )
+    typer.echo(
+        "weights: " + ", ".join(f"{f}={w:+.3f}" for f, w in zip(model.features, model.weights, strict=False))
+    )
     typer.echo(f"bias {model.weights[-1]:+.3f}; trained on {len(x_in)} in-scope, {len(x_out)} out-of-scope")
     typer.echo(f"written to {path}")

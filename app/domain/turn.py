@@ -55,6 +55,11 @@ class ShoppingTurn(BaseModel):
     referenced: list[int] = Field(
         default_factory=list, description="1-based positions in the last results ('the second one')."
     )
+    head: str | None = Field(
+        default=None,
+        description="The noun naming the product asked for, as the shopper wrote it ('machine' in "
+        "'espresso machine', 'dress' in 'salmon pink dress'); the guard checks it against the catalog.",
+    )
     backend: str = "rules"
 
 

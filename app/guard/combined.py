@@ -55,9 +55,10 @@ SCHEMA = 1
 
 
 def turn_head(turn: ShoppingTurn) -> str | None:
-    """The head noun of the turn's own words, when the extractor found no store type."""
-    if turn.filters.category is not None or not turn.query:
-        return None
+    """The head noun the extractor found; for a backend that does not report one, the last word
+    of the turn's query when no store type was found."""
+    if turn.head is not None or turn.filters.category is not None or not turn.query:
+        return turn.head
     head = requested_head(turn.query, [], [])
     return head.word if head else None
 
@@ -70,7 +71,14 @@ def features(
     top1 = sims[0] if sims else -1.0
     coverage = types.type_coverage(turn_head(turn), turn.filters.category)
     carried = 1.0 if coverage == 1.0 else 0.0
-    return [kth, top1, carried, 1.0 if coverage == 0.0 else 0.0, types.lexical_coverage(turn.query), kth * carried]
+    return [
+        kth,
+        top1,
+        carried,
+        1.0 if coverage == 0.0 else 0.0,
+        types.lexical_coverage(turn.query),
+        kth * carried,
+    ]
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, iters: int = 50) -> np.ndarray:
@@ -120,7 +128,9 @@ class CombinedModel(BaseModel):
     created_at: datetime
     scores: list[float]
 
-    def matches(self, index_version: str | None, encoder_version: str, types_version: str, alpha: float) -> bool:
+    def matches(
+        self, index_version: str | None, encoder_version: str, types_version: str, alpha: float
+    ) -> bool:
         return (
             self.schema_version == SCHEMA
             and self.index_version == index_version
@@ -198,7 +208,9 @@ class CombinedGuard:
         head = turn_head(turn)
         reason = ""
         if abstain:
-            reason = f"combined score below the calibrated threshold (head: {head})" if head else "combined score"
+            reason = (
+                f"combined score below the calibrated threshold (head: {head})" if head else "combined score"
+            )
         return GuardDecision(
             abstain=abstain,
             score=round(1.0 - s, 4),
@@ -230,11 +242,18 @@ def open_combined_guard(
     types = load_or_build(coverage_path(settings.var_dir), products, catalog_version)
     model = load_model(model_path(settings.var_dir))
     index_version = density.index.version()
-    if model is None or not model.matches(index_version, encoder_version, types.version, settings.guard_alpha):
+    if model is None or not model.matches(
+        index_version, encoder_version, types.version, settings.guard_alpha
+    ):
         log.warning(
             "combined guard artifact %s: running the density guard (train it: `ctp evals train-guard`)",
             "missing" if model is None else "stale",
         )
         return density
-    log.info("combined guard %s (types %s, threshold p(in) ≥ %.4f)", model.version, types.version, 1 - model.threshold)
+    log.info(
+        "combined guard %s (types %s, threshold p(in) ≥ %.4f)",
+        model.version,
+        types.version,
+        1 - model.threshold,
+    )
     return CombinedGuard(density.index, model, types, density.fence_radius)

@@ -108,14 +108,15 @@ class ProductTypes(BaseModel):
         return cached
 
     def type_coverage(self, head: str | None, category: str | None) -> float:
-        """1 when the request names a store type (a category the extractor found, or a head word
-        the catalog uses as a type), 0.5 when there is no head of its own (a refinement, "something
-        warm") or the head is a catalog word but not a type, 0 when the head is a word the catalog
-        never uses."""
-        if category is not None or (head is not None and self.carries(head)):
+        """1 when the request's head word names a product type of the catalog (as the catalog's own
+        names and paths spell it); 0.5 when there is no head of its own (a refinement, "in black"),
+        the head is a catalog word but not a type, or only a vocabulary synonym maps it to a store
+        category ("skates" → fitness equipment, though no product is a skate); 0 when the catalog
+        never uses the word."""
+        if head is not None and self.carries(head):
             return 1.0
-        if head is None or self.knows(head):
-            return 0.5
+        if head is None or category is not None or self.knows(head):
+            return 0.5  # a vocabulary synonym of a store category the catalog never names
         return 0.0
 
     def lexical_coverage(self, text: str) -> float:

@@ -36,7 +36,8 @@ def test_descriptions_are_not_part_of_the_lexicon() -> None:
 
 
 def test_type_coverage_levels() -> None:
-    assert TYPES.type_coverage(None, "tees") == 1.0
+    assert TYPES.type_coverage("tee", "tees") == 1.0
+    assert TYPES.type_coverage("skates", "fitness equipment") == 0.5
     assert TYPES.type_coverage("boot", None) == 1.0
     assert TYPES.type_coverage("radiant", None) == 0.5
     assert TYPES.type_coverage(None, None) == 0.5

@@ -82,6 +82,16 @@ def _budget(word: str) -> int:
     return 0 if len(word) < 5 else (1 if len(word) < 9 else 2)
 
 
+def _plausible_slip(typed: str, target: str) -> bool:
+    """An extra letter in a short word is a typo only when it doubles its neighbour ("hoodiee",
+    "jeanss"); otherwise the typed word is usually another word ("plants" is not "pants")."""
+    if len(typed) <= len(target) or len(typed) >= 9:
+        return True
+    return any(
+        typed[i] == typed[i - 1] and typed[:i] + typed[i + 1 :] == target for i in range(1, len(typed))
+    )
+
+
 def _deletes(word: str, depth: int) -> set[str]:
     out = {word}
     frontier = {word}
@@ -190,7 +200,7 @@ class Lexicon:
                 for t in self._index.get(variant, ()):
                     if t not in found:
                         d = _osa(word, t)
-                        if d <= min(budget, max(1, _budget(t))):
+                        if d <= min(budget, max(1, _budget(t))) and _plausible_slip(word, t):
                             found[t] = d
             if found:
                 best = min(found.values())

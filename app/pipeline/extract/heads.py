@@ -27,12 +27,44 @@ _WORD = re.compile(r"[a-z][a-z'&-]*")
 
 #: Words that end the first noun phrase: prepositions, conjunctions and clause openers.
 BOUNDARIES = frozenset(
-    """
-    for with under over below above in to that which who from at on near by like less than around
-    between and or but so if when because while without within under inside outside than about
-    to ,
-    """.split()
+    [
+        "for",
+        "with",
+        "under",
+        "over",
+        "below",
+        "above",
+        "in",
+        "to",
+        "that",
+        "which",
+        "who",
+        "from",
+        "at",
+        "on",
+        "near",
+        "by",
+        "like",
+        "less",
+        "than",
+        "around",
+        "between",
+        "and",
+        "or",
+        "but",
+        "so",
+        "if",
+        "when",
+        "because",
+        "while",
+        "without",
+        "within",
+        "inside",
+        "outside",
+        "about",
+    ]
 )
+
 
 #: Pro-forms: "the salmon one", "something in black" — they refer back, they name no product.
 PRO_FORMS = frozenset({"one", "ones", "something", "anything", "thing", "things", "stuff", "pair", "pairs"})
@@ -84,3 +116,32 @@ def requested_head(text: str, taken: list[Span], describing: list[Span]) -> Head
         return None
     start = words[0].start()
     return Head(word=word, phrase=text[start : last.end()], start=start, end=last.end())
+
+
+def surface_head(text: str, starts: list[int], ends: list[int]) -> str:
+    """The last word of the store-type compound the extractor chose ("knit *beanie*"), as typed:
+    type hits directly next to each other form one compound (``starts``/``ends`` of the hits)."""
+    end = ends[0]
+    for s, e in zip(starts[1:], ends[1:], strict=True):
+        if text[end:s].strip(" -") == "":
+            end = e
+        else:
+            break
+    found = _WORD.findall(text[:end])
+    return found[-1] if found else text[:end]
+
+
+def _singular(word: str) -> str:
+    w = word.lower()
+    if len(w) > 4 and w.endswith(("ches", "shes", "sses", "xes")):
+        return w[:-2]
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) else w
+
+
+def names_head(head: str, texts: list[str]) -> bool:
+    """True when any of ``texts`` (a product's name, category, category path) uses the head word,
+    singular or plural: the product is of the requested type."""
+    wanted = _singular(head)
+    return any(_singular(w) == wanted for t in texts for w in _WORD.findall(t.lower()))

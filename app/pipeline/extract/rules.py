@@ -35,7 +35,7 @@ from app.catalog.vocabulary import Vocabulary
 from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
 from app.pipeline.extract import intent_cues as cue
 from app.pipeline.extract.catalog_terms import Hit, Lexicon
-from app.pipeline.extract.heads import requested_head
+from app.pipeline.extract.heads import requested_head, surface_head
 from app.pipeline.extract.slots import (
     ALL_FIELDS,
     Span,
@@ -119,7 +119,7 @@ class RulesExtractor:
         if chat_or_search and not r.signal and cue.OUT_OF_SCOPE.search(plain):
             intent, replace = Intent.out_of_scope, False  # a typo fix must not hide "flight" or "weather"
 
-        turn = ShoppingTurn(intent=intent, backend=self.name)
+        turn = ShoppingTurn(intent=intent, backend=self.name, head=r.head)
         if intent in (Intent.search, Intent.refine):
             turn.filters, turn.cleared = r.filters, list(dict.fromkeys(r.cleared))
             turn.replace_filters = replace
@@ -211,7 +211,9 @@ class RulesExtractor:
             relative=relative,
             content=self._content_words(text, taken),
             signal=bool(types or colors or materials or brand_hit or prices.spans or size),
-            head=head.word if head else None,
+            head=head.word
+            if head
+            else (surface_head(text, [t.start for t in types], [t.end for t in types]) if types else None),
         )
 
     # ------------------------------------------------------------------ helpers

@@ -416,3 +416,13 @@ def test_tires_are_not_corrected_to_ties(rules: RulesExtractor) -> None:
 def test_a_phone_number_is_not_a_price_range(rules: RulesExtractor) -> None:
     turn = say(rules, "hoodies under $50, call me at 415-555-0199")
     assert (turn.filters.price_min, turn.filters.price_max) == (None, 50.0)
+
+
+def test_an_extra_letter_makes_another_word_not_a_typo(rules: RulesExtractor) -> None:
+    assert rules.lexicon.correct_word("plants") == "plants"
+    assert rules.lexicon.correct_word("hoodiee") == "hoodie"
+
+
+def test_the_turn_names_its_head(rules: RulesExtractor) -> None:
+    assert say(rules, "espresso machine under $200").head == "machine"
+    assert say(rules, "a knit beanie in grey").head == "beanie"
