@@ -98,7 +98,9 @@ def training_sets(settings: Settings, clinc_n: int, seed: int) -> tuple[list[str
 
 
 def train_guard(
-    clinc_sample: Annotated[int, typer.Option(help="CLINC train utterances used as outliers (300: chosen on scope_dev).")] = 300,
+    clinc_sample: Annotated[
+        int, typer.Option(help="CLINC train utterances used as outliers (300: chosen on scope_dev).")
+    ] = 300,
     seed: Annotated[int, typer.Option(help="Seed of the CLINC sample.")] = 0,
 ) -> None:
     """Fit the combined guard on train splits and calibrate it (conformal, golden calibration split)."""
