@@ -25,7 +25,8 @@ from app.catalog.snapshot import CatalogSnapshot
 from app.catalog.store import CatalogStore
 from app.catalog.vocabulary import load_vocabulary
 from app.guard.calibration import calibration_path, ensure_calibration
-from app.guard.density import open_guard
+from app.guard.combined import open_combined_guard
+from app.guard.density import DensityGuard, open_guard
 from app.index.base import VectorIndex
 from app.index.build import build_index, index_version
 from app.index.embed_cache import CachedEncoder
@@ -35,6 +36,7 @@ from app.index.factory import open_index
 from app.index.failsafe import FailSafeIndex
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
+from app.pipeline.guard import Guard
 from app.pipeline.log import TurnLogger
 from app.pipeline.orders import OrderService
 from app.pipeline.publish import RedisStreamPublisher
@@ -200,7 +202,9 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
         max_quantity=settings.max_quantity_per_item,
         cancel_window=timedelta(minutes=settings.cancel_window_minutes),
     )
-    guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
+    guard: Guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
+    if settings.guard_method == "combined" and isinstance(guard, DensityGuard):
+        guard = open_combined_guard(settings, guard, catalog.all(), catalog.version, encoder.version)
     from recsys.serving import open_recommender  # lightgbm configured but untrained: fails here
 
     ranker, cross_sell = open_recommender(settings, index, store, catalog, encoder.version)

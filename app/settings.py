@@ -80,6 +80,17 @@ class Settings(BaseSettings):
         default=0.05, gt=0, lt=1, description="Density guard: target false-abstain rate (conformal)."
     )
     guard_k: int = Field(default=5, ge=1, le=100, description="Density guard: k-th nearest product.")
+    guard_method: Literal["combined", "density"] = Field(
+        default="combined",
+        description="'combined': density + catalog type and lexical coverage (needs `ctp evals "
+        "train-guard`; falls back to 'density' with a warning when its artifact is missing or stale).",
+    )
+    guard_ood_share: float = Field(
+        default=0.10,
+        gt=0,
+        lt=1,
+        description="Out-of-scope share of traffic the risk–coverage plot is drawn at (evals, console).",
+    )
     guard_calibration_queries: Path = Field(
         default=REPO_ROOT / "evals" / "golden" / "shopper_queries.jsonl",
         description="Build input: in-scope shopper queries (JSON lines with 'query' and 'split'); the "

@@ -37,13 +37,17 @@ def shopper_queries(split: Split, golden: Path = GOLDEN) -> list[str]:
     return [r["query"] for r in rows if r["split"] == split]
 
 
-def clinc_non_shopping(data_dir: Path, split: EvalSplit, golden: Path = GOLDEN) -> list[str]:
+def clinc_non_shopping(
+    data_dir: Path, split: EvalSplit | Literal["train"], golden: Path = GOLDEN
+) -> list[str]:
     """CLINC utterances treated as non-shopping negatives under the intent policy."""
     policy = json.loads((golden / "clinc_intent_policy.json").read_text())
     excluded = {p["intent"] for p in policy["policy"] if p["treatment"] == "exclude"}
     skip_utterances = {u for p in policy["policy"] for u in p.get("exclude_utterances", [])}
     data = json.loads((data_dir / "clinc150" / "data_full.json").read_text())
-    parts = ("val", "oos_val") if split == "validation" else ("test", "oos_test")
+    parts = {"train": ("train", "oos_train"), "validation": ("val", "oos_val"), "test": ("test", "oos_test")}[
+        split
+    ]
     return [
         text
         for part in parts
@@ -103,3 +107,22 @@ async def guard_inputs(extractor: Extractor, texts: list[str]) -> list[tuple[str
         text, intent = await judged_input(extractor, message)
         out.append((text or message, intent))
     return out
+
+
+@dataclass(frozen=True)
+class ScopeGolden:
+    """A hand-written out-of-catalog set (``scope_dev.jsonl`` or the frozen ``scope_test.jsonl``)."""
+
+    in_scope: list[str]
+    out_of_catalog: list[str]
+    in_scope_traps: list[str]  # in-scope requests using colour/material words ("salmon pink dress")
+
+
+def scope_golden(split: Literal["dev", "test"], golden: Path = GOLDEN) -> ScopeGolden:
+    rows = [json.loads(line) for line in (golden / f"scope_{split}.jsonl").read_text().splitlines() if line]
+    ins = [r for r in rows if r["label"] == "in_scope"]
+    return ScopeGolden(
+        in_scope=[r["query"] for r in ins],
+        out_of_catalog=[r["query"] for r in rows if r["label"] == "out_of_catalog"],
+        in_scope_traps=[r["query"] for r in ins if r["trap"]],
+    )

@@ -7,12 +7,14 @@ import typer
 from evals.abstention import abstention, guard_latency
 from evals.encoder_quality import encoders
 from evals.extraction_cli import extraction
+from evals.guard_training import train_guard
 from evals.redteam_cli import redteam
 from evals.runner_cli import register as register_classification_evals
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.command(name="abstention")(abstention)
 app.command(name="guard-latency")(guard_latency)
+app.command(name="train-guard")(train_guard)
 app.command(name="extraction")(extraction)
 app.command(name="encoders")(encoders)
 app.command(name="redteam")(redteam)

@@ -89,3 +89,22 @@ def risk_coverage(in_scope: Sequence[float], out_scope: Sequence[float]) -> tupl
     accepted = (np.arange(len(scores)) + 1)[last_of_value]
     risk = np.cumsum(bad)[last_of_value] / accepted
     return accepted / len(scores), risk
+
+
+def risk_coverage_at_share(
+    in_scope: Sequence[float], out_scope: Sequence[float], share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The risk–coverage curve for traffic in which a fraction ``share`` of requests is out of
+    scope, whatever the mix of the evaluation sets. At each cut, ``a_in``/``a_out`` are the shares
+    of in-scope/out-of-scope queries accepted; coverage = (1 − share)·a_in + share·a_out and
+    risk = share·a_out / coverage (the evaluation sets' own sizes no longer matter)."""
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"out-of-scope share must be in (0, 1), got {share}")
+    ins = np.sort(np.asarray(in_scope, float))
+    outs = np.sort(np.asarray(out_scope, float))
+    cuts = np.unique(np.concatenate([ins, outs]))
+    a_in = np.searchsorted(ins, cuts, side="right") / max(1, len(ins))
+    a_out = np.searchsorted(outs, cuts, side="right") / max(1, len(outs))
+    coverage = (1 - share) * a_in + share * a_out
+    risk = np.divide(share * a_out, coverage, out=np.zeros_like(coverage), where=coverage > 0)
+    return coverage, risk

@@ -63,6 +63,11 @@ class ShoppingTurn(BaseModel):
     )
     order_ref: str | None = Field(default=None, description="An order id the shopper named ('ord_…').")
     asks_stock: bool = Field(default=False, description="A product question about availability.")
+    head: str | None = Field(
+        default=None,
+        description="The noun naming the product asked for, as the shopper wrote it ('machine' in "
+        "'espresso machine', 'dress' in 'salmon pink dress'); the guard checks it against the catalog.",
+    )
     backend: str = "rules"
 
 

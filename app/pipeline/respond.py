@@ -16,6 +16,7 @@ from app.domain.catalog import Product
 from app.domain.order import Order
 from app.domain.turn import ConversationState, GuardDecision, Intent, Reply, ShoppingTurn
 from app.pipeline.cart import CartOutcome, cart_total
+from app.pipeline.extract.heads import names_head
 
 
 class ResponseContext(BaseModel):
@@ -104,7 +105,10 @@ class RulesResponder:
         return self._results(ctx)
 
     def _abstain(self, ctx: ResponseContext) -> Reply:
-        text = "Sorry — that's not something we carry."
+        wanted = (
+            ctx.turn.query.strip() if ctx.turn.head and ctx.turn.intent is not Intent.out_of_scope else ""
+        )
+        text = f"Sorry — we don't carry {wanted}." if wanted else "Sorry — that's not something we carry."
         kinds = sorted({p.category for p in ctx.nearest if p.category})[:3]
         if kinds and ctx.turn.intent is not Intent.out_of_scope:
             text += f" The closest things in our store are {', '.join(kinds)}."
@@ -122,6 +126,13 @@ class RulesResponder:
             )
         lines = [product_line(i, p, ctx.currency) for i, p in enumerate(ctx.products, 1)]
         head = f"Here are {len(lines)} {wanted} you might like:"
+        asked = ctx.turn.head if ctx.turn.intent is Intent.search else None
+        if asked and not any(
+            names_head(asked, [p.name, p.category or "", *p.category_path]) for p in ctx.products
+        ):
+            # Product-level fence: nothing shown is the requested type, so say so and offer them
+            # as alternatives rather than as a match.
+            head = f"We don't carry {ctx.turn.query.strip() or asked}; the closest we have are:"
         tail = 'Say "add the first one in M" to add one to your cart, or tell me how to narrow it down.'
         return Reply(text="\n".join([head, *lines, tail]), product_ids=[p.id for p in ctx.products])
 

@@ -198,6 +198,15 @@ class TurnPipeline:
             decision = self.guard.check(search.turn, search.query_vec)
             if decision is not None and search.text:
                 decision = decision.model_copy(update={"query": search.text})
+            own = (
+                search.turn.query.strip() if search.turn.intent is Intent.refine and search.turn.head else ""
+            )
+            if decision is not None and not decision.abstain and own and own != search.text:
+                # A refinement that names a noun of its own ("espresso machine" after hoodies) is
+                # also judged on its own words: merged into the old query it would look in scope.
+                alone = self.guard.check(search.turn, self.encoder.encode_query(own))
+                if alone is not None and alone.abstain:
+                    decision = alone.model_copy(update={"query": own})
             record_guard(span, decision)
         search.decision = decision
         if decision is not None and decision.abstain:

@@ -49,3 +49,13 @@ def test_agrees_with_scikit_learn_on_random_scores_with_ties() -> None:
     y = [0] * len(ins) + [1] * len(outs)
     assert auroc(ins, outs) == pytest.approx(roc_auc_score(y, ins + outs))
     assert aupr(ins, outs) == pytest.approx(average_precision_score(y, ins + outs))
+
+
+def test_risk_at_a_traffic_share_does_not_depend_on_the_set_sizes() -> None:
+    from evals.ood_metrics import risk_coverage_at_share
+
+    small = risk_coverage_at_share([0.1, 0.2], [0.3, 0.9], 0.1)
+    big = risk_coverage_at_share([0.1, 0.2] * 10, [0.3, 0.9] * 100, 0.1)
+    assert np.allclose(small[0], big[0]) and np.allclose(small[1], big[1])
+    # accepting everything: coverage 1, risk = the stated share
+    assert small[0][-1] == 1.0 and abs(small[1][-1] - 0.1) < 1e-12

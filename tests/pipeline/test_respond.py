@@ -55,3 +55,29 @@ def test_abstention_names_what_we_carry_nearest() -> None:
 def test_compare_states_the_cheaper_option() -> None:
     reply = RulesResponder().compose(ctx(Intent.compare, [JACKET, TEE]))
     assert "The Basic T-shirt is the less expensive option." in reply.text
+
+
+def test_products_of_another_type_are_presented_as_alternatives() -> None:
+    turn = ShoppingTurn(intent=Intent.search, query="espresso machine", head="machine")
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, products=[JACKET]))
+    assert reply.text.startswith("We don't carry espresso machine; the closest we have are:")
+
+
+def test_products_of_the_requested_type_are_presented_as_a_match() -> None:
+    turn = ShoppingTurn(intent=Intent.search, query="solar jackets", head="jackets")
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, products=[JACKET]))
+    assert reply.text.startswith("Here are 1 products you might like:")
+
+
+def test_the_abstain_reply_names_what_was_asked_for_and_the_nearest_types() -> None:
+    turn = ShoppingTurn(intent=Intent.search, query="fresh salmon fillets", head="fillets")
+    guard = GuardDecision(abstain=True, score=0.2, threshold=0.4, method="combined-lr", version="v")
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(
+        ResponseContext(turn=turn, state=state, guard=guard, nearest=[JACKET, TEE])
+    )
+    assert reply.text.startswith(
+        "Sorry — we don't carry fresh salmon fillets. The closest things in our store are jackets, tees."
+    )

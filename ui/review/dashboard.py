@@ -64,7 +64,11 @@ def render_risk_coverage(client: ApiClient, data: dict[str, Any]) -> None:
         return
     png = client.review_abstention_png() if data.get("abstention_plot") else None
     if png:
-        st.image(png, caption="From `ctp evals abstention`")
+        st.image(
+            png,
+            caption="From `ctp evals abstention` on the frozen scope_test set, drawn at the "
+            "out-of-scope traffic share stated in its title (CTP_GUARD_OOD_SHARE), not the eval mix",
+        )
     else:
         st.caption("No human refusal labels and no `ctp evals abstention` plot yet.")
 

@@ -82,6 +82,16 @@ def _budget(word: str) -> int:
     return 0 if len(word) < 5 else (1 if len(word) < 9 else 2)
 
 
+def _plausible_slip(typed: str, target: str) -> bool:
+    """An extra letter in a short word is a typo only when it doubles its neighbour ("hoodiee",
+    "jeanss"); otherwise the typed word is usually another word ("plants" is not "pants")."""
+    if len(typed) <= len(target) or len(typed) >= 9:
+        return True
+    return any(
+        typed[i] == typed[i - 1] and typed[:i] + typed[i + 1 :] == target for i in range(1, len(typed))
+    )
+
+
 def _deletes(word: str, depth: int) -> set[str]:
     out = {word}
     frontier = {word}
@@ -155,8 +165,11 @@ class Lexicon:
         for lookup in self._lookup.values():
             for phrase in lookup:
                 known.update(re.findall(r"[a-z]+", phrase))
-                if phrase.isalpha() and len(phrase) >= 4:
-                    targets.add(phrase)  # only whole one-word terms: "light" alone is no colour
+                if phrase.isalpha() and len(phrase) >= 5:
+                    # only whole one-word terms ("light" alone is no colour) of five letters or
+                    # more: a four-letter target is one edit from too many other words
+                    # ("tires" → "ties", "tents" → "tees", "belly" → "bell")
+                    targets.add(phrase)
         for word in vocab.size_words:
             known.update(word.split())
         for name in self._brands:
@@ -187,7 +200,7 @@ class Lexicon:
                 for t in self._index.get(variant, ()):
                     if t not in found:
                         d = _osa(word, t)
-                        if d <= min(budget, max(1, _budget(t))):
+                        if d <= min(budget, max(1, _budget(t))) and _plausible_slip(word, t):
                             found[t] = d
             if found:
                 best = min(found.values())

@@ -36,6 +36,7 @@ from app.domain.turn import ORDER_INTENTS, ConversationState, Filters, Intent, S
 from app.pipeline.extract import intent_cues as cue
 from app.pipeline.extract.catalog_terms import Hit, Lexicon
 from app.pipeline.extract.order_cues import asks_stock, order_intent, order_ref
+from app.pipeline.extract.heads import requested_head, surface_head
 from app.pipeline.extract.slots import (
     ALL_FIELDS,
     Span,
@@ -69,6 +70,7 @@ class _Reading:
     relative: str | None
     content: list[str]
     signal: bool  # any catalog evidence: a type, colour, material, brand, price or size
+    head: str | None = None  # the requested noun when it is not a store type ("machine")
 
 
 def _first(hits: list[Hit], text: str, negated: list[str]) -> str | None:
@@ -118,7 +120,7 @@ class RulesExtractor:
         if chat_or_search and not r.signal and cue.OUT_OF_SCOPE.search(plain):
             intent, replace = Intent.out_of_scope, False  # a typo fix must not hide "flight" or "weather"
 
-        turn = ShoppingTurn(intent=intent, backend=self.name)
+        turn = ShoppingTurn(intent=intent, backend=self.name, head=r.head)
         if intent in (Intent.search, Intent.refine):
             turn.filters, turn.cleared = r.filters, list(dict.fromkeys(r.cleared))
             turn.replace_filters = replace
@@ -164,6 +166,13 @@ class RulesExtractor:
             if not any(c.inside(t) for t in types) and (c.start, c.end) not in same_span
         ]
         genders = hits("gender")
+        head = None
+        if not types:  # a colour or material filters only a store type or stands alone (heads.py)
+            spans = [(h.start, h.end) for h in (*materials, *colors, *genders)]
+            head = requested_head(text, taken, spans)
+            if head is not None:  # words inside the head's phrase modify it: "*salmon* fillets"
+                colors = [c for c in colors if not head.covers(c.start)]
+                materials = [m for m in materials if not head.covers(m.start)]
         not_colors: list[str] = []
         not_materials: list[str] = []
         color = _first(colors, text, not_colors)
@@ -206,6 +215,9 @@ class RulesExtractor:
             relative=relative,
             content=self._content_words(text, taken),
             signal=bool(types or colors or materials or brand_hit or prices.spans or size),
+            head=head.word
+            if head
+            else (surface_head(text, [t.start for t in types], [t.end for t in types]) if types else None),
         )
 
     # ------------------------------------------------------------------ helpers

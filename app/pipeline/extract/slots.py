@@ -94,6 +94,9 @@ _MIN_POST = re.compile(
     rf"(?<![\w.]){_money('a')}\s*(?:\+|or more|and up|and above|and over|plus|minimum|or higher)(?![\w])"
 )
 _BARE = re.compile(rf"(?<![\w.#]){_money('a')}")
+#: Phone numbers ("415-555-0199", "(415) 555 0199", "+44 20 7946 0958") are never prices: their
+#: digit groups would otherwise read as a range ("555-0199" → $199).
+_PHONE = re.compile(r"(?<![\w$.])(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}(?!\w)")
 _PRICE_CONTEXT = re.compile(r"\$|\b(?:price|prices|priced|budget|spend|cost|costs|dollars?|bucks?|usd)\b")
 
 
@@ -120,7 +123,7 @@ class PriceMatch:
 
 def find_prices(text: str, taken: list[Span] | None = None) -> PriceMatch:
     """Price bounds stated in ``text`` (see the module docstring for what counts as a price)."""
-    taken = list(taken or [])
+    taken = list(taken or []) + [m.span() for m in _PHONE.finditer(text)]
     out = PriceMatch()
     context = bool(_PRICE_CONTEXT.search(text))
 

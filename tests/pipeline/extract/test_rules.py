@@ -388,3 +388,41 @@ async def test_extract_is_parse_behind_the_async_interface(rules: RulesExtractor
     turn = await rules.extract("black hoodies", state)
     assert turn == rules.parse("black hoodies", state)
     assert (rules.name, turn.backend) == ("rules", "rules")
+
+
+# ------------------------------------------------------------ words in context (issue 14)
+def test_a_colour_word_used_as_a_noun_is_not_a_filter(rules: RulesExtractor) -> None:
+    turn = say(rules, "fresh salmon fillets")
+    assert turn.filters.color is None and turn.query == "fresh salmon fillets"
+
+
+def test_a_colour_word_before_a_store_type_is_a_filter(rules: RulesExtractor) -> None:
+    turn = say(rules, "salmon pink dress")
+    assert turn.filters.color == "pink" and turn.filters.category == "dresses"
+
+
+def test_a_colour_after_the_head_phrase_still_refines(rules: RulesExtractor) -> None:
+    assert say(rules, "something warm in black").filters.color == "black"
+
+
+def test_the_salmon_one_is_a_colour_refinement(rules: RulesExtractor) -> None:
+    assert say(rules, "the salmon one", "dresses").filters.color == "pink"
+
+
+def test_tires_are_not_corrected_to_ties(rules: RulesExtractor) -> None:
+    assert rules.lexicon.correct_word("tires") == "tires"
+
+
+def test_a_phone_number_is_not_a_price_range(rules: RulesExtractor) -> None:
+    turn = say(rules, "hoodies under $50, call me at 415-555-0199")
+    assert (turn.filters.price_min, turn.filters.price_max) == (None, 50.0)
+
+
+def test_an_extra_letter_makes_another_word_not_a_typo(rules: RulesExtractor) -> None:
+    assert rules.lexicon.correct_word("plants") == "plants"
+    assert rules.lexicon.correct_word("hoodiee") == "hoodie"
+
+
+def test_the_turn_names_its_head(rules: RulesExtractor) -> None:
+    assert say(rules, "espresso machine under $200").head == "machine"
+    assert say(rules, "a knit beanie in grey").head == "beanie"

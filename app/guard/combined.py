@@ -1,0 +1,259 @@
+"""The combined guard: one calibrated score from density, type coverage and lexical coverage.
+
+kNN density alone cannot tell "espresso machine" from "espadrilles": MiniLM puts near-domain
+requests close to apparel, and the calibrated cosine threshold (≈ 0.30) lets most of them through.
+The combined score adds what the *words* of the request say about the catalog:
+
+=================  ==========================================================================
+feature            meaning
+=================  ==========================================================================
+``knn``            cosine to the k-th nearest product (the density guard's score)
+``top1``           cosine to the nearest product
+``type_carried``   the request's head is a product type of the catalog (``app.guard.coverage``)
+``type_unknown``   the head is a word the catalog never uses ("machine", "fillet", "sofa")
+``lexical``        share of the request's content words the catalog uses
+``knn×type``       interaction: density only counts when the type is carried
+=================  ==========================================================================
+
+A logistic regression over these (fit with outlier exposure in ``evals.guard_training`` on the
+train/validation splits of CLINC150, WANDS and ESCI plus in-scope train queries) gives p(in scope);
+the nonconformity ``1 − p`` is calibrated with the same split-conformal rule as the density guard,
+so false abstention stays ≤ α on exchangeable in-scope queries. Pure numpy; a check costs one kNN
+query and a few set look-ups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from app.domain.catalog import Product
+from app.domain.turn import Candidate, GuardDecision, ShoppingTurn
+from app.guard.calibration import knn_score
+from app.guard.conformal import conformal_rank, conformal_threshold
+from app.guard.coverage import ProductTypes, coverage_path, load_or_build
+from app.guard.density import REPORTED_NEIGHBOURS, DensityGuard
+from app.guard.fence import fence_candidates
+from app.guard.intent import decided_by_intent
+from app.index.base import VectorIndex
+from app.pipeline.extract.heads import requested_head
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+METHOD = "combined-lr"
+FEATURES = ("knn", "top1", "type_carried", "type_unknown", "lexical", "knn_x_type")
+SCHEMA = 1
+
+
+def turn_head(turn: ShoppingTurn) -> str | None:
+    """The head noun the extractor found; for a backend that does not report one, the last word
+    of the turn's query when no store type was found."""
+    if turn.head is not None or turn.filters.category is not None or not turn.query:
+        return turn.head
+    head = requested_head(turn.query, [], [])
+    return head.word if head else None
+
+
+def features(
+    turn: ShoppingTurn, nearest: Sequence[tuple[str, float]], k: int, types: ProductTypes
+) -> list[float]:
+    sims = sorted((s for _, s in nearest), reverse=True)
+    kth = sims[min(k, len(sims)) - 1] if sims else -1.0
+    top1 = sims[0] if sims else -1.0
+    coverage = types.type_coverage(turn_head(turn), turn.filters.category)
+    carried = 1.0 if coverage == 1.0 else 0.0
+    return [
+        kth,
+        top1,
+        carried,
+        1.0 if coverage == 0.0 else 0.0,
+        types.lexical_coverage(turn.query),
+        kth * carried,
+    ]
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, iters: int = 50) -> np.ndarray:
+    """Weights (bias last) of an L2-regularised logistic regression by Newton's method (IRLS).
+    ``y`` is 1 for in scope. Balanced class weights: the out-of-scope side is much larger."""
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    pos = max(1.0, float(y.sum()))
+    neg = max(1.0, float(len(y) - y.sum()))
+    sample_w = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg))
+    w = np.zeros(xb.shape[1])
+    reg = l2 * np.eye(xb.shape[1])
+    reg[-1, -1] = 0.0
+    for _ in range(iters):
+        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
+        grad = xb.T @ (sample_w * (p - y)) + reg @ w
+        hess = (xb * (sample_w * p * (1 - p))[:, None]).T @ xb + reg
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    return w
+
+
+def nonconformity(weights: Sequence[float], feats: Sequence[float]) -> float:
+    """1 − p(in scope): higher = less in scope, as for the density guard's distance."""
+    z = float(np.dot(weights[:-1], feats)) + float(weights[-1])
+    return 1.0 - 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+class CombinedModel(BaseModel):
+    """The artifact ``<var_dir>/calibration/combined.json``."""
+
+    schema_version: int = SCHEMA
+    version: str
+    method: str = METHOD
+    k: int
+    alpha: float
+    features: list[str]
+    weights: list[float]
+    threshold: float
+    n: int
+    rank: int
+    index_version: str
+    encoder_version: str
+    types_version: str
+    training: dict[str, int]
+    created_at: datetime
+    scores: list[float]
+
+    def matches(
+        self, index_version: str | None, encoder_version: str, types_version: str, alpha: float
+    ) -> bool:
+        return (
+            self.schema_version == SCHEMA
+            and self.index_version == index_version
+            and self.encoder_version == encoder_version
+            and self.types_version == types_version
+            and self.alpha == alpha
+        )
+
+
+def make_model(
+    weights: Sequence[float],
+    calibration_scores: Sequence[float],
+    *,
+    k: int,
+    alpha: float,
+    index_version: str,
+    encoder_version: str,
+    types_version: str,
+    training: dict[str, int],
+) -> CombinedModel:
+    scores = sorted(float(s) for s in calibration_scores)
+    fields = {
+        "k": k,
+        "alpha": alpha,
+        "features": list(FEATURES),
+        "weights": [float(w) for w in weights],
+        "threshold": conformal_threshold(scores, alpha),
+        "n": len(scores),
+        "rank": conformal_rank(len(scores), alpha),
+        "index_version": index_version,
+        "encoder_version": encoder_version,
+        "types_version": types_version,
+        "training": training,
+        "scores": scores,
+    }
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
+    return CombinedModel(version=f"{METHOD}-a{alpha:g}-{digest}", created_at=datetime.now(UTC), **fields)  # type: ignore[arg-type]
+
+
+def model_path(var_dir: Path) -> Path:
+    return var_dir / "calibration" / "combined.json"
+
+
+def load_model(path: Path) -> CombinedModel | None:
+    try:
+        return CombinedModel.model_validate_json(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+class CombinedGuard:
+    """``Guard`` over the combined score; the fence keeps the density guard's radius and also
+    drops products whose type is not the requested one (``fence``)."""
+
+    def __init__(
+        self, index: VectorIndex, model: CombinedModel, types: ProductTypes, fence_radius: float | None
+    ) -> None:
+        self.index = index
+        self.model = model
+        self.types = types
+        self.method = METHOD
+        self.version = model.version
+        self.fence_radius = fence_radius
+
+    def score(self, turn: ShoppingTurn, query_vec: np.ndarray) -> tuple[float, list[tuple[str, float]]]:
+        _, nearest = knn_score(self.index, query_vec, self.model.k, fetch=REPORTED_NEIGHBOURS)
+        return nonconformity(self.model.weights, features(turn, nearest, self.model.k, self.types)), nearest
+
+    def check(self, turn: ShoppingTurn, query_vec: np.ndarray | None) -> GuardDecision | None:
+        decided, decision = decided_by_intent(turn, query_vec, self.version)
+        if decided or query_vec is None:
+            return decision
+        s, nearest = self.score(turn, query_vec)
+        abstain = s > self.model.threshold
+        head = turn_head(turn)
+        reason = ""
+        if abstain:
+            reason = (
+                f"combined score below the calibrated threshold (head: {head})" if head else "combined score"
+            )
+        return GuardDecision(
+            abstain=abstain,
+            score=round(1.0 - s, 4),
+            threshold=round(1.0 - self.model.threshold, 4),
+            method=self.method,
+            version=self.version,
+            reason=reason,
+            nearest=[pid for pid, _ in nearest[:REPORTED_NEIGHBOURS]],
+        )
+
+    def fence(self, query_vec: np.ndarray, ranked: Sequence[Candidate]) -> tuple[list[Candidate], list[str]]:
+        if self.fence_radius is None:
+            return list(ranked), []
+        missing = [c.product_id for c in ranked if c.dense_score is None]
+        vectors = self.index.vectors(missing) if missing else {}
+        similarity = {pid: float(np.dot(query_vec, v)) for pid, v in vectors.items()}
+        return fence_candidates(ranked, similarity, self.fence_radius)
+
+
+def open_combined_guard(
+    settings: Settings,
+    density: DensityGuard,
+    products: Sequence[Product],
+    catalog_version: str,
+    encoder_version: str,
+) -> CombinedGuard | DensityGuard:
+    """The combined guard when its trained artifact matches this index, encoder and catalog types;
+    otherwise the density guard, with a warning naming the command that trains it."""
+    types = load_or_build(coverage_path(settings.var_dir), products, catalog_version)
+    model = load_model(model_path(settings.var_dir))
+    index_version = density.index.version()
+    if model is None or not model.matches(
+        index_version, encoder_version, types.version, settings.guard_alpha
+    ):
+        log.warning(
+            "combined guard artifact %s: running the density guard (train it: `ctp evals train-guard`)",
+            "missing" if model is None else "stale",
+        )
+        return density
+    log.info(
+        "combined guard %s (types %s, threshold p(in) ≥ %.4f)",
+        model.version,
+        types.version,
+        1 - model.threshold,
+    )
+    return CombinedGuard(density.index, model, types, density.fence_radius)

@@ -1,0 +1,144 @@
+"""Fit and calibrate the combined guard (``app.guard.combined``) — outlier exposure on train splits.
+
+Training data (never a test split, never ``scope_test.jsonl``):
+
+* in scope: golden shopper queries ``train`` + the in-scope rows of ``scope_dev.jsonl``;
+* out of scope (outlier exposure): CLINC150 ``train``+``oos_train`` under the intent policy (a
+  deterministic sample), WANDS and ESCI ``out_of_catalog`` *validation* halves (even ids), and the
+  out-of-catalog rows of ``scope_dev.jsonl``.
+
+Calibration: the golden ``calibration`` split, scored exactly as at run time, sets the conformal
+threshold on ``1 − p(in scope)``. ``ctp evals train-guard`` writes
+``<var_dir>/calibration/combined.json``; the API loads it when it matches the index, encoder and
+catalog types (else it runs the density guard and says so in the log).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+import numpy as np
+import typer
+
+from app.domain.turn import SEARCH_INTENTS, ConversationState, Intent, ShoppingTurn
+from app.pipeline.remember import merge, search_text
+from app.settings import Settings
+from evals.abstention_data import (
+    clinc_non_shopping,
+    esci_queries,
+    sample,
+    scope_golden,
+    shopper_queries,
+    wands_queries,
+)
+
+if TYPE_CHECKING:
+    from app.guard.calibration import BatchEncoder
+    from app.guard.coverage import ProductTypes
+    from app.index.base import VectorIndex
+    from app.pipeline.extract.base import Extractor
+
+
+@dataclass(frozen=True)
+class Judged:
+    """Messages as the guard stage sees them: turn, search text, intent, kNN neighbours."""
+
+    turns: list[ShoppingTurn]
+    texts: list[str]
+    nearest: list[list[tuple[str, float]]]
+
+    @property
+    def searched(self) -> np.ndarray:
+        return np.array([t.intent in SEARCH_INTENTS for t in self.turns])
+
+    @property
+    def out_of_scope_intent(self) -> np.ndarray:
+        return np.array([t.intent is Intent.out_of_scope for t in self.turns])
+
+
+async def _turns(extractor: Extractor, messages: list[str]) -> list[tuple[ShoppingTurn, str]]:
+    out = []
+    for m in messages:
+        fresh = ConversationState(conversation_id="eval")
+        turn = await extractor.extract(m, fresh)
+        text = search_text(merge(fresh, turn)) if turn.intent in SEARCH_INTENTS else ""
+        out.append((turn, text or m))
+    return out
+
+
+def judge(
+    messages: list[str], extractor: Extractor, encoder: BatchEncoder, index: VectorIndex, fetch: int = 5
+) -> Judged:
+    pairs = asyncio.run(_turns(extractor, messages))
+    vecs = encoder.encode([t for _, t in pairs]) if pairs else np.zeros((0, 1))
+    nearest = [index.nearest(v, fetch) for v in vecs]
+    return Judged([p for p, _ in pairs], [t for _, t in pairs], nearest)
+
+
+def feature_matrix(j: Judged, k: int, types: ProductTypes) -> np.ndarray:
+    from app.guard.combined import FEATURES, features
+
+    if not j.turns:
+        return np.zeros((0, len(FEATURES)))
+    return np.array([features(t, n, k, types) for t, n in zip(j.turns, j.nearest, strict=True)])
+
+
+def training_sets(settings: Settings, clinc_n: int, seed: int) -> tuple[list[str], list[str]]:
+    dev = scope_golden("dev")
+    ins = shopper_queries("train") + dev.in_scope
+    outs = (
+        sample(clinc_non_shopping(settings.data_dir, "train"), clinc_n, seed)
+        + wands_queries(settings.data_dir, "validation")
+        + esci_queries("out_of_catalog", "validation")
+        + dev.out_of_catalog
+    )
+    return ins, outs
+
+
+def train_guard(
+    clinc_sample: Annotated[
+        int, typer.Option(help="CLINC train utterances used as outliers (300: chosen on scope_dev).")
+    ] = 300,
+    seed: Annotated[int, typer.Option(help="Seed of the CLINC sample.")] = 0,
+) -> None:
+    """Fit the combined guard on train splits and calibrate it (conformal, golden calibration split)."""
+    from app.guard.combined import fit_logistic, make_model, model_path, nonconformity
+    from evals.abstention import open_parts
+
+    settings = Settings()
+    parts = open_parts(settings)
+    try:
+        ins, outs = training_sets(settings, clinc_sample, seed)
+        k = parts.calibration.k
+        x_in = feature_matrix(judge(ins, parts.extractor, parts.encoder, parts.index), k, parts.types)
+        x_out = feature_matrix(judge(outs, parts.extractor, parts.encoder, parts.index), k, parts.types)
+        x = np.vstack([x_in, x_out])
+        y = np.r_[np.ones(len(x_in)), np.zeros(len(x_out))]
+        weights = fit_logistic(x, y)
+        cal_j = judge(shopper_queries("calibration"), parts.extractor, parts.encoder, parts.index)
+        cal_x = feature_matrix(cal_j, k, parts.types)[cal_j.searched]
+        model = make_model(
+            list(weights),
+            [nonconformity(list(weights), list(row)) for row in cal_x],
+            k=k,
+            alpha=settings.guard_alpha,
+            index_version=parts.index.version() or "none",
+            encoder_version=parts.encoder.version,
+            types_version=parts.types.version,
+            training={"in_scope": len(x_in), "out_of_scope": len(x_out)},
+        )
+    finally:
+        parts.index.close()
+    path = model_path(settings.var_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(model.model_dump_json(indent=1))
+    typer.echo(
+        f"combined guard {model.version}: n_cal={model.n}, threshold p(in) ≥ {1 - model.threshold:.4f}"
+    )
+    typer.echo(
+        "weights: " + ", ".join(f"{f}={w:+.3f}" for f, w in zip(model.features, model.weights, strict=False))
+    )
+    typer.echo(f"bias {model.weights[-1]:+.3f}; trained on {len(x_in)} in-scope, {len(x_out)} out-of-scope")
+    typer.echo(f"written to {path}")
