@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from app.guard.coverage import ProductTypes
     from app.index.base import VectorIndex
     from app.pipeline.extract.base import Extractor
+    from evals.abstention import Parts
 
 
 @dataclass(frozen=True)
@@ -104,33 +105,55 @@ def train_guard(
     seed: Annotated[int, typer.Option(help="Seed of the CLINC sample.")] = 0,
 ) -> None:
     """Fit the combined guard on train splits and calibrate it (conformal, golden calibration split)."""
-    from app.guard.combined import fit_logistic, make_model, model_path, nonconformity
     from evals.abstention import open_parts
 
     settings = Settings()
     parts = open_parts(settings)
     try:
-        ins, outs = training_sets(settings, clinc_sample, seed)
-        k = parts.calibration.k
-        x_in = feature_matrix(judge(ins, parts.extractor, parts.encoder, parts.index), k, parts.types)
-        x_out = feature_matrix(judge(outs, parts.extractor, parts.encoder, parts.index), k, parts.types)
-        x = np.vstack([x_in, x_out])
-        y = np.r_[np.ones(len(x_in)), np.zeros(len(x_out))]
-        weights = fit_logistic(x, y)
-        cal_j = judge(shopper_queries("calibration"), parts.extractor, parts.encoder, parts.index)
-        cal_x = feature_matrix(cal_j, k, parts.types)[cal_j.searched]
-        model = make_model(
-            list(weights),
-            [nonconformity(list(weights), list(row)) for row in cal_x],
-            k=k,
-            alpha=settings.guard_alpha,
-            index_version=parts.index.version() or "none",
-            encoder_version=parts.encoder.version,
-            types_version=parts.types.version,
-            training={"in_scope": len(x_in), "out_of_scope": len(x_out)},
-        )
+        fit_combined_guard(settings, parts, clinc_sample, seed)
     finally:
         parts.index.close()
+
+
+def ensure_combined_guard(settings: Settings) -> bool:
+    """Train the combined guard when its artifact is missing or stale for this index, encoder and
+    catalog (``ctp build`` calls this, so the demo serves the combined guard from the first start).
+    Returns whether it trained."""
+    from evals.abstention import open_parts
+
+    parts = open_parts(settings)
+    try:
+        if parts.model is not None:
+            return False
+        fit_combined_guard(settings, parts, 300, 0)
+        return True
+    finally:
+        parts.index.close()
+
+
+def fit_combined_guard(settings: Settings, parts: Parts, clinc_sample: int, seed: int) -> None:
+    """Fit on the train splits, calibrate on the golden calibration split, write the artifact."""
+    from app.guard.combined import fit_logistic, make_model, model_path, nonconformity
+
+    ins, outs = training_sets(settings, clinc_sample, seed)
+    k = parts.calibration.k
+    x_in = feature_matrix(judge(ins, parts.extractor, parts.encoder, parts.index), k, parts.types)
+    x_out = feature_matrix(judge(outs, parts.extractor, parts.encoder, parts.index), k, parts.types)
+    x = np.vstack([x_in, x_out])
+    y = np.r_[np.ones(len(x_in)), np.zeros(len(x_out))]
+    weights = fit_logistic(x, y)
+    cal_j = judge(shopper_queries("calibration"), parts.extractor, parts.encoder, parts.index)
+    cal_x = feature_matrix(cal_j, k, parts.types)[cal_j.searched]
+    model = make_model(
+        list(weights),
+        [nonconformity(list(weights), list(row)) for row in cal_x],
+        k=k,
+        alpha=settings.guard_alpha,
+        index_version=parts.index.version() or "none",
+        encoder_version=parts.encoder.version,
+        types_version=parts.types.version,
+        training={"in_scope": len(x_in), "out_of_scope": len(x_out)},
+    )
     path = model_path(settings.var_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(model.model_dump_json(indent=1))

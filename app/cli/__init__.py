@@ -47,6 +47,13 @@ def build(force: Annotated[bool, typer.Option(help="Rebuild the index even if un
     )
     state = "unchanged, skipped" if report.index_skipped else "built"
     typer.echo(f"index: {state}, version {report.index_version}; {report.seconds:.1f} s")
+    if settings.guard_method == "combined":
+        # The combined guard is trained on the evals' data splits; the CLI is the one place in app
+        # allowed to reach evals (docs/architecture.md).
+        from evals.guard_training import ensure_combined_guard
+
+        trained = ensure_combined_guard(settings)
+        typer.echo(f"combined guard: {'trained' if trained else 'up to date'}")
 
 
 @cli.command()
