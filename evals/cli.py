@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from evals.abstention import abstention, guard_latency
+from evals.dialogue_cli import dialogue, storehelp
 from evals.extraction_cli import extraction
 from evals.redteam_cli import redteam
 from evals.runner_cli import register as register_classification_evals
@@ -14,4 +15,6 @@ app.command(name="abstention")(abstention)
 app.command(name="guard-latency")(guard_latency)
 app.command(name="extraction")(extraction)
 app.command(name="redteam")(redteam)
+app.command(name="dialogue")(dialogue)
+app.command(name="storehelp")(storehelp)
 register_classification_evals(app)  # run, worker, status, simulate, train-classifier

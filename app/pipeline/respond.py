@@ -16,6 +16,7 @@ from app.domain.catalog import Product
 from app.domain.order import Order
 from app.domain.turn import ConversationState, GuardDecision, Intent, Reply, ShoppingTurn
 from app.pipeline.cart import CartOutcome, cart_total
+from app.pipeline.respond_help import HelpReplies, relaxed_note
 
 
 class ResponseContext(BaseModel):
@@ -30,6 +31,8 @@ class ResponseContext(BaseModel):
     suggestions: list[Product] = Field(
         default_factory=list, description="Cross-sell picks for the cart (after an add to cart)."
     )
+    message: str = Field(default="", description="The shopper's (redacted) message, for product questions.")
+    relaxed: list[str] = Field(default_factory=list, description="Constraints dropped to find products.")
 
 
 class Responder(Protocol):
@@ -73,6 +76,9 @@ def product_line(i: int, p: Product, currency: str) -> str:
 class RulesResponder:
     name = "rules"
 
+    def __init__(self, help_replies: HelpReplies | None = None) -> None:
+        self.help = help_replies or HelpReplies()
+
     async def respond(self, ctx: ResponseContext) -> Reply:
         return self.compose(ctx)
 
@@ -80,6 +86,14 @@ class RulesResponder:
         intent = ctx.turn.intent
         if ctx.guard is not None and ctx.guard.abstain:
             return self._abstain(ctx)
+        if intent is Intent.policy or (intent is Intent.out_of_scope and ctx.turn.topic):
+            return self.help.store_help(ctx.turn.topic)
+        if intent is Intent.show_product and ctx.products:
+            return self.help.show(ctx.products[0], ctx.currency)
+        if intent is Intent.cross_sell:
+            return self.help.complements(ctx.products, ctx.currency)
+        if intent in (Intent.product_question, Intent.compare) and ctx.turn.products and ctx.products:
+            return self.help.question(ctx.message, ctx.products, ctx.currency)
         if intent is Intent.smalltalk:
             return Reply(
                 text=(
@@ -105,7 +119,11 @@ class RulesResponder:
         return Reply(text=text)
 
     def _results(self, ctx: ResponseContext) -> Reply:
-        wanted = describe_filters(ctx)
+        relaxed = {"price_min", "price_max"} if "price" in ctx.relaxed else set()
+        kept = ctx.state.filters.model_copy(update={k: None for k in {*ctx.relaxed, *relaxed} - {"price"}})
+        wanted = describe_filters(
+            ctx.model_copy(update={"state": ctx.state.model_copy(update={"filters": kept})})
+        )
         if not ctx.products:
             return Reply(
                 text=(
@@ -115,8 +133,14 @@ class RulesResponder:
             )
         lines = [product_line(i, p, ctx.currency) for i, p in enumerate(ctx.products, 1)]
         head = f"Here are {len(lines)} {wanted} you might like:"
+        if ctx.relaxed:
+            head = relaxed_note(ctx.relaxed) + "\n" + head
         tail = 'Say "add the first one in M" to add one to your cart, or tell me how to narrow it down.'
-        return Reply(text="\n".join([head, *lines, tail]), product_ids=[p.id for p in ctx.products])
+        return Reply(
+            text="\n".join([head, *lines, tail]),
+            product_ids=[p.id for p in ctx.products],
+            relaxed=ctx.relaxed,
+        )
 
     def _details(self, ctx: ResponseContext) -> Reply:
         parts = []
@@ -141,7 +165,10 @@ class RulesResponder:
         if outcome is None or outcome.added is None:
             question = outcome.question if outcome else "Which product would you like to add?"
             ids = [outcome.product.id] if outcome and outcome.product else []
-            return Reply(text=question or "Which product would you like to add?", product_ids=ids)
+            unavailable = outcome.unavailable if outcome else []
+            return Reply(
+                text=question or "Which product would you like to add?", product_ids=ids, relaxed=unavailable
+            )
         line = outcome.added
         options = ", ".join(x for x in (line.size and f"size {line.size}", line.color) if x)
         options = f" ({options})" if options else ""
@@ -151,8 +178,10 @@ class RulesResponder:
             picks = "; ".join(f"{p.name} ({money(p.price, ctx.currency)})" for p in ctx.suggestions)
             goes_with = f" It goes well with: {picks}."
         return Reply(
+            relaxed=outcome.unavailable,
             text=(
-                f"Added {line.name}{options} at {money(line.unit_price, ctx.currency)} to your cart. "
+                outcome.note
+                + f"Added {line.name}{options} at {money(line.unit_price, ctx.currency)} to your cart. "
                 f"Your cart: {len(ctx.state.cart)} item(s), {money(total, ctx.currency)}.{goes_with} "
                 'Say "checkout" when you\'re ready.'
             ),
