@@ -53,22 +53,27 @@ class NameIndex:
         self.stop = {w.lower() for w in stop}
         self.df: dict[str, int] = defaultdict(int)
         self.name_words: dict[str, set[str]] = {}
+        self.brand_words: dict[str, set[str]] = {}
         self.by_word: dict[str, set[str]] = defaultdict(set)
         self.sku: dict[str, str] = {}
         for p in self.products:
-            ws = set(words(p.name)) | ({w for w in words(p.brand)} if p.brand else set())
+            ws = set(words(p.name))
             self.name_words[p.id] = ws
+            self.brand_words[p.id] = set(words(p.brand)) - ws if p.brand else set()
             for w in ws:
                 self.df[w] += 1
+                self.by_word[w].add(p.id)
+            for w in self.brand_words[p.id]:
                 self.by_word[w].add(p.id)
             self.sku[p.sku.lower()] = p.id
             for v in p.variants:
                 self.sku.setdefault(v.sku.lower(), p.id)
         n = max(len(self.products), 1)
         self.idf = {w: math.log(1 + n / df) for w, df in self.df.items()}
+        brands = {w for ws in self.brand_words.values() for w in ws}
         self.distinctive = {
             w for w, df in self.df.items() if df <= DISTINCTIVE_DF and w not in self.stop and len(w) >= 3
-        }
+        } | {w for w in brands if w not in self.stop and len(w) >= 4}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for w in self.distinctive:
             if len(w) >= 5:
@@ -101,20 +106,29 @@ class NameIndex:
         return best
 
     def by_name(self, message: str) -> str | None:
-        """The product the message names, or None (nothing named, or ambiguous)."""
+        """The product the message names, or None (nothing named, or ambiguous).
+
+        A product is named when a distinctive word of its own name matches ("Mars", "Kenobi"), or
+        when its brand matches and so does every word of its name ("the Gnomehouse sunglasses" for
+        a product named "Sunglasses" by Gnomehouse). Among those, the most idf-weighted matched
+        words win, fewer unmatched name words breaking ties."""
         tokens = words(message)
         hits = {m for t in tokens if (m := self._match(t)) is not None}
         if not hits:
             return None
         present = set(tokens) | hits
-        scores: dict[str, float] = defaultdict(float)
-        for w in hits:
-            for pid in self.by_word[w]:
-                scores[pid] = 0.0
-        for pid in scores:
-            name = self.name_words[pid]
+        scores: dict[str, float] = {}
+        for pid in {pid for w in hits for pid in self.by_word[w]}:
+            name, brand = self.name_words[pid], self.brand_words[pid]
             matched = name & present
-            scores[pid] = sum(self.idf[w] for w in matched) - 0.01 * len(name - matched)
+            own = matched & self.distinctive
+            full = bool(brand & present) and matched == name
+            if not own and not full:
+                continue
+            idf = sum(self.idf.get(w, 0.0) for w in matched) + (2.0 if brand & present else 0.0)
+            scores[pid] = idf - 0.3 * len(name - matched)
+        if not scores:
+            return None
         top = max(scores.values())
         best = [pid for pid, s in scores.items() if s >= top - 1e-9]
         if len({self.names[pid].lower() for pid in best}) > 1:

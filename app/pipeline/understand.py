@@ -41,6 +41,15 @@ _QUESTION = re.compile(
 )
 
 
+_BUY = re.compile(
+    r"\b(?:buy|i'?ll take|i want|i'?d like|add|get me|order)\b|\b(?:size|in) (?:xs|s|m|l|xl|xxl|\d\d)\b",
+    re.IGNORECASE,
+)
+_WHICH = re.compile(
+    r"\bwhich (?:one|of|has|is|would|will|should)\b|\bwhich\b.*\b(?:these|those|two|three)\b", re.I
+)
+
+
 def is_question(message: str) -> bool:
     return bool(_QUESTION.search(message))
 
@@ -64,17 +73,26 @@ class Understander:
         )
 
     def understand(self, message: str, turn: ShoppingTurn, state: ConversationState) -> ShoppingTurn:
-        if turn.intent not in _OPEN:
+        if turn.intent not in _OPEN and turn.intent is not Intent.checkout:
             return turn
-        named = self.names.resolve(message)
-        if turn.intent is Intent.add_to_cart:
-            return turn.model_copy(update={"products": [named]}) if named else turn
-        if named is None and turn.filters.category is None:
-            topic = route(message)
-            if topic == OUT_OF_REMIT:
-                return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": topic})
-            if topic is not None:
-                return turn.model_copy(update={"intent": Intent.policy, "topic": topic})
+        sku = self.names.by_sku(message)
+        routable = turn.intent is not Intent.add_to_cart and sku is None
+        if turn.intent is Intent.checkout and not is_question(message):
+            routable = False  # "pay now" is a checkout, not a payment question
+        topic = route(message) if routable else None
+        if topic == OUT_OF_REMIT:
+            return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": topic})
+        if topic is not None:
+            return turn.model_copy(update={"intent": Intent.policy, "topic": topic})
+        if turn.intent is Intent.checkout:
+            return turn
+        named = sku or self.names.by_name(message)
+        if turn.intent is Intent.add_to_cart or (named and not is_question(message) and _BUY.search(message)):
+            if named:
+                return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [named]})
+            return turn
+        if _WHICH.search(message) and named is None and len(state.last_results) >= 2:
+            return turn.model_copy(update={"intent": Intent.compare, "products": list(state.last_results)})
         if _CROSS_SELL.search(message):
             anchor = named or self.pointed(message, turn, state)
             return turn.model_copy(

@@ -38,6 +38,7 @@ class StageFigures(BaseModel):
     guard_ms: float
     extract_ms: float
     full_turn_ms: float
+    full_turn_plain_ms: float = 0.0  # same run, understand stage off (references, store help)
 
     @property
     def unavoidable_ms(self) -> float:
@@ -109,8 +110,12 @@ def measure(services: Services, queries: list[str]) -> StageFigures:
     rank = _per_query(queries, lambda q: pipe.ranker.rank(cands[q], pipe.catalog, state[q]))
     guard = _per_query(queries, lambda q: pipe.guard.check(turns[q], vecs[q]))
     extract = _per_query(queries, lambda q: asyncio.run(_extract(q)))
+    understander, pipe.understander = pipe.understander, None
+    plain = _full_turn_ms(services, queries)  # the turn without issue 13's understand stage
+    pipe.understander = understander
     full = _full_turn_ms(services, queries)
     return StageFigures(
+        full_turn_plain_ms=plain,
         n=len(queries),
         embed_ms=embed,
         retrieve_ms=retrieve,
