@@ -25,6 +25,9 @@ class Intent(StrEnum):
     cross_sell = "cross_sell"  # "what goes with it": complements of a product or the cart
 
 
+#: Intents only the understand stage sets (app/pipeline/understand.py), after extraction.
+UNDERSTOOD_INTENTS = frozenset({Intent.show_product, Intent.policy, Intent.cross_sell})
+
 #: Intents whose text is a product search that the guard, retrieval and ranker act on.
 SEARCH_INTENTS = frozenset({Intent.search, Intent.refine, Intent.compare, Intent.product_question})
 

@@ -55,11 +55,13 @@ class HelpReplies:
     vocabulary: Vocabulary | None = None
     _colours: set[str] = field(default_factory=set)
     _sizes: set[str] = field(default_factory=set)
+    _materials: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         if self.vocabulary is not None:
             self._colours = set(self.vocabulary.colors)
             self._sizes = set(self.vocabulary.sizes)
+            self._materials = {m.lower() for k, syn in self.vocabulary.materials.items() for m in (k, *syn)}
 
     def show(self, p: Product, currency: str) -> Reply:
         text = product_card(p, currency)
@@ -71,7 +73,7 @@ class HelpReplies:
         if len(products) >= 2:
             return self.comparison(message, products, currency)
         p = products[0]
-        a = answer(message, p, self._colours, self._sizes)
+        a = answer(message, p, self._colours, self._sizes, self._materials)
         return Reply(text=say(a, p), product_ids=[p.id], answer=a.verdict, evidence=a.evidence)
 
     def comparison(self, message: str, products: list[Product], currency: str) -> Reply:

@@ -142,6 +142,27 @@ STOP = frozenset(
         "anything",
     ]
 )
+#: Phrase-level opposites: a question naming the key, on a product whose text states a value,
+#: is answered ``no`` with that span ("is it a pullover?" on "Gray full zip hoodie").
+PHRASE_OPPOSITES: dict[str, tuple[str, ...]] = {
+    "full zip": ("pullover", "half zip", "1/4 zip", "quarter zip"),
+    "full-zip": ("pullover", "half zip", "1/4 zip", "quarter zip"),
+    "pullover": ("full zip", "full-zip", "zip-up"),
+    "low rise": ("high-waisted", "high waisted", "high-rise", "high rise"),
+    "low-rise": ("high-waisted", "high waisted", "high-rise", "high rise"),
+    "high waisted": ("low-rise", "low rise"),
+    "high-waisted": ("low-rise", "low rise"),
+    "high rise": ("low-rise", "low rise"),
+}
+#: Materials a question may ask about, beyond the store taxonomy's (checked by ``material``).
+EXTRA_MATERIALS = ("steel", "stainless steel", "plastic", "nylon", "rubber", "metal", "silicone", "aluminum")
+_UNITS = {
+    "inch": ('"', "in", "inch", "inches", "”"),
+    "lb": ("lb", "lbs", "pound", "pounds"),
+    "cm": ("cm",),
+    "oz": ("oz", "ounce", "ounces"),
+}
+_NUM = re.compile(r'(\d+(?:\.\d+)?)\s*(inches|inch|in\b|"|”|lbs|lb|pounds|pound|cm|oz|ounces|ounce)', re.I)
 OPPOSITES: dict[str, tuple[str, ...]] = {
     "loose": ("snug", "slim", "fitted", "tight", "compression", "form-fitting"),
     "tight": ("loose", "relaxed", "roomy"),
@@ -164,6 +185,15 @@ class Answer(BaseModel):
 
 def stem(word: str) -> str:
     return word[:5]
+
+
+def _stems(span: str) -> set[str]:
+    """Stems of a span's words, hyphenated words also by part ("Pre-shrunk" → pre, shrun)."""
+    out = set()
+    for w in words(span):
+        out.add(stem(w))
+        out.update(stem(part) for part in w.split("-") if len(part) > 2)
+    return out
 
 
 def evidence_spans(p: Product) -> list[str]:
@@ -197,32 +227,87 @@ def _variant(question: set[str], p: Product, colours: set[str], sizes: set[str])
     return None
 
 
+def _unit(raw: str) -> str | None:
+    raw = raw.lower()
+    return next((u for u, forms in _UNITS.items() if raw in forms), None)
+
+
+def _measure(question: str, spans: list[str]) -> Answer | None:
+    """'is the inseam 7 inches?' against '5" inseam.': same unit, compare the numbers."""
+    asked = [(float(n), _unit(u)) for n, u in _NUM.findall(question)]
+    if not asked:
+        return None
+    value, unit = asked[0]
+    for span in spans:
+        for n, u in _NUM.findall(span):
+            if _unit(u) == unit:
+                return Answer(verdict="yes" if float(n) == value else "no", evidence=span)
+    return None
+
+
+def _material(question: str, p: Product, materials: set[str], spans: list[str]) -> Answer | None:
+    """A material the question names: yes when the product's text has it; no when the text states
+    another material and not this one; otherwise None (the feature rule decides, or unknown)."""
+    low = question.lower()
+    asked = [m for m in materials if re.search(r"\b" + re.escape(m) + r"\b", low)]
+    if not asked:
+        return None
+    for span in spans:
+        if any(re.search(r"\b" + re.escape(m) + r"\b", span.lower()) for m in asked):
+            return Answer(verdict="yes", evidence=span)
+    for span in spans:
+        if any(re.search(r"\b" + re.escape(m) + r"\b", span.lower()) for m in materials):
+            return Answer(verdict="no", evidence=span)
+    return None
+
+
+def _phrase_opposite(question: str, spans: list[str]) -> Answer | None:
+    low = question.lower()
+    for key, opposites in PHRASE_OPPOSITES.items():
+        if key in low:
+            for span in spans:
+                if any(o in span.lower() for o in opposites) and key not in span.lower():
+                    return Answer(verdict="no", evidence=span)
+    return None
+
+
 def _negated(span: str, word_stem: str) -> bool:
     low = span.lower()
     return any(_NEG.search(low[: m.start()]) for m in re.finditer(r"\b" + re.escape(word_stem), low))
 
 
-def answer(question: str, p: Product, colours: set[str], sizes: set[str]) -> Answer:
-    """The decision rule of the module docstring; ``colours``/``sizes`` are the store's words."""
+def answer(
+    question: str, p: Product, colours: set[str], sizes: set[str], materials: set[str] = frozenset()
+) -> Answer:
+    """The decision rule of the module docstring; ``colours``/``sizes``/``materials`` are the
+    store's words."""
     tokens = words(question)
     asked = set(tokens)
     found = _variant(asked, p, colours, {s.lower() for s in sizes})
     if found is not None:
         return found
-    name = set(words(p.name)) | set(words(p.category or ""))
+    spans = evidence_spans(p)
+    for rule in (
+        lambda: _measure(question, spans),
+        lambda: _material(question, p, {*materials, *EXTRA_MATERIALS}, spans),
+        lambda: _phrase_opposite(question, spans),
+    ):
+        if (found := rule()) is not None:
+            return found
+    name = set(words(p.name)) | set(words(p.category or "")) | set(words(p.brand or ""))
     content = [t for t in tokens if t not in STOP and t not in name and len(t) > 2]
     if not content:
         return Answer(verdict="unknown")
     stems = {stem(t) for t in content}
     best: tuple[int, int, str] | None = None
-    for span in evidence_spans(p):
-        span_stems = {stem(w) for w in words(span)}
+    for span in spans:
+        span_stems = _stems(span)
         n = len(stems & span_stems)
         if n and (best is None or (n, -len(span)) > (best[0], best[1])):
             best = (n, -len(span), span)
     if best is not None:
         span = best[2]
-        matched = [t for t in content if stem(t) in {stem(w) for w in words(span)}]
+        matched = [t for t in content if stem(t) in _stems(span)]
         if any(_negated(span, stem(t)) for t in matched):
             return Answer(verdict="no", evidence=span)
         return Answer(verdict="yes", evidence=span)
