@@ -122,9 +122,11 @@ class NameIndex:
             name, brand = self.name_words[pid], self.brand_words[pid]
             matched = name & present
             own = matched & self.distinctive
-            full = bool(brand & present) and matched == name
+            full = matched == name and (bool(brand & present) or len(name - self.stop) >= 2)
             if not own and not full:
                 continue
+            if len(matched | (brand & present)) < 2 and not self._pointed_at(tokens, own):
+                continue  # one ordinary word ("water", "party") names nothing unless "the" points
             idf = sum(self.idf.get(w, 0.0) for w in matched) + (2.0 if brand & present else 0.0)
             scores[pid] = idf - 0.3 * len(name - matched)
         if not scores:
@@ -134,6 +136,15 @@ class NameIndex:
         if len({self.names[pid].lower() for pid in best}) > 1:
             return None
         return sorted(best)[0]
+
+    def _pointed_at(self, tokens: list[str], own: set[str]) -> bool:
+        """'the Hyperion one': a lone name word counts when a determiner points at it."""
+        for i, t in enumerate(tokens):
+            if (t in own or self._match(t) in own) and any(
+                w in ("the", "that", "this") for w in tokens[max(0, i - 2) : i]
+            ):
+                return True
+        return False
 
     def resolve(self, message: str) -> str | None:
         return self.by_sku(message) or self.by_name(message)

@@ -36,7 +36,9 @@ _CROSS_SELL = re.compile(
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
-    r"(\?\s*$)|^\s*(?:does|do|is|are|can|could|will|would|has|have|how|what|which|whats|what's|any)\b",
+    r"(\?\s*$)|^\s*(?:(?:and|so|ok|okay|also|but|hm+)[, ]+)?"
+    r"(?:does|do|is|are|can|could|will|would|has|have|how|what|which|whats|what's|any)\b"
+    r"|\b(?:does|do|is|are|can|will) (?:it|they|this|that|the)\b",
     re.IGNORECASE,
 )
 
@@ -100,6 +102,8 @@ class Understander:
             )
         if turn.intent is Intent.compare and named is None and len(state.last_results) >= 2:
             return turn.model_copy(update={"products": list(state.last_results)})
+        if named is None and turn.filters.category is not None and not turn.referenced:
+            return turn  # "the cheapest coat you've got" is a new search, not a pick among the shown
         target = named or self.pointed(message, turn, state)
         if target is None:
             return turn
