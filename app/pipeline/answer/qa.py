@@ -21,6 +21,7 @@ no other product, no general knowledge. Every ``yes``/``no`` carries the verbati
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from pydantic import BaseModel
 
@@ -277,7 +278,7 @@ def _negated(span: str, word_stem: str) -> bool:
 
 
 def answer(
-    question: str, p: Product, colours: set[str], sizes: set[str], materials: set[str] = frozenset()
+    question: str, p: Product, colours: set[str], sizes: set[str], materials: AbstractSet[str] = frozenset()
 ) -> Answer:
     """The decision rule of the module docstring; ``colours``/``sizes``/``materials`` are the
     store's words."""
@@ -287,13 +288,13 @@ def answer(
     if found is not None:
         return found
     spans = evidence_spans(p)
-    for rule in (
-        lambda: _measure(question, spans),
-        lambda: _material(question, p, {*materials, *EXTRA_MATERIALS}, spans),
-        lambda: _phrase_opposite(question, spans),
-    ):
-        if (found := rule()) is not None:
-            return found
+    found = (
+        _measure(question, spans)
+        or _material(question, p, {*materials, *EXTRA_MATERIALS}, spans)
+        or _phrase_opposite(question, spans)
+    )
+    if found is not None:
+        return found
     name = set(words(p.name)) | set(words(p.category or "")) | set(words(p.brand or ""))
     content = [t for t in tokens if t not in STOP and t not in name and len(t) > 2]
     if not content:
