@@ -41,6 +41,68 @@ _DEAR = re.compile(r"\b(pricier|priciest|more expensive|most expensive|dearer)\b
 _BEST = re.compile(r"\b(best rated|highest rated|top rated|better rated)\b")
 
 
+#: Words that never name a product, however rare in names ("and" in "Fun and flowery dress").
+FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "for",
+        "with",
+        "in",
+        "on",
+        "at",
+        "to",
+        "by",
+        "from",
+        "is",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "one",
+        "ones",
+        "me",
+        "my",
+        "you",
+        "your",
+        "i",
+        "we",
+        "our",
+        "show",
+        "compare",
+        "about",
+        "what",
+        "which",
+        "how",
+        "does",
+        "do",
+        "have",
+        "has",
+        "can",
+        "any",
+        "some",
+        "more",
+        "less",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "last",
+        "next",
+        "other",
+        "same",
+        "new",
+    ]
+)
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("'", ""))
 
@@ -50,7 +112,7 @@ class NameIndex:
 
     def __init__(self, products: Iterable[Product], stop: Iterable[str] = ()) -> None:
         self.products = list(products)
-        self.stop = {w.lower() for w in stop}
+        self.stop = {w.lower() for w in stop} | FUNCTION_WORDS | set(_ORDINALS)
         self.df: dict[str, int] = defaultdict(int)
         self.name_words: dict[str, set[str]] = {}
         self.brand_words: dict[str, set[str]] = {}
@@ -169,9 +231,9 @@ def by_position(message: str, shown: list[str]) -> str | None:
 
 def by_attribute(message: str, shown: list[Product]) -> str | None:
     """The one shown product an attribute singles out: price, rating, or a colour only it has."""
-    if len(shown) < 2:
-        return None
     text = message.lower()
+    if len(shown) < 2 or not re.search(r"\b(?:one|ones|the|that|this)\b", text):
+        return None  # a bare "cheaper" is a refinement of the search, not a pick
     if _CHEAP.search(text):
         return min(shown, key=lambda p: p.price).id
     if _DEAR.search(text):

@@ -17,6 +17,7 @@ from app.domain.order import Order
 from app.domain.turn import ConversationState, GuardDecision, Intent, Reply, ShoppingTurn
 from app.pipeline.cart import CartOutcome, cart_total
 from app.pipeline.respond_help import HelpReplies, relaxed_note
+from app.pipeline.understand import is_question
 
 
 class ResponseContext(BaseModel):
@@ -88,7 +89,10 @@ class RulesResponder:
             return self._abstain(ctx)
         if intent is Intent.policy or (intent is Intent.out_of_scope and ctx.turn.topic):
             return self.help.store_help(ctx.turn.topic)
-        if intent is Intent.show_product and ctx.products:
+        if ctx.products and (
+            intent is Intent.show_product
+            or (intent is Intent.product_question and ctx.turn.products and not is_question(ctx.message))
+        ):
             return self.help.show(ctx.products[0], ctx.currency)
         if intent is Intent.cross_sell:
             return self.help.complements(ctx.products, ctx.currency)

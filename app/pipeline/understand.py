@@ -101,7 +101,11 @@ class Understander:
                 update={"intent": Intent.cross_sell, "products": [anchor] if anchor else []}
             )
         if turn.intent is Intent.compare and named is None and len(state.last_results) >= 2:
-            return turn.model_copy(update={"products": list(state.last_results)})
+            picked = [
+                self.pointed("", turn.model_copy(update={"referenced": [r]}), state) for r in turn.referenced
+            ]
+            products = [p for p in picked if p] if len(turn.referenced) >= 2 else list(state.last_results)
+            return turn.model_copy(update={"products": products})
         if named is None and turn.filters.category is not None and not turn.referenced:
             return turn  # "the cheapest coat you've got" is a new search, not a pick among the shown
         target = named or self.pointed(message, turn, state)
