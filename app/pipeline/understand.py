@@ -115,11 +115,9 @@ class Understander:
             named or turn.intent in (Intent.product_question, Intent.compare) or not turn.filters.category
         ):
             return turn.model_copy(update={"intent": Intent.product_question, "products": [target]})
-        if (
-            named
-            or turn.intent in (Intent.product_question, Intent.smalltalk, Intent.refine)
-            or turn.referenced
-        ):
+        if turn.intent is Intent.product_question and not named:  # "tell me more about the second one"
+            return turn.model_copy(update={"products": [target]})
+        if named or turn.intent in (Intent.smalltalk, Intent.refine) or turn.referenced:
             return turn.model_copy(update={"intent": Intent.show_product, "products": [target]})
         return turn
 
