@@ -40,11 +40,16 @@ from app.pipeline.guard import Guard
 from app.pipeline.log import TurnLogger
 from app.pipeline.orders import OrderService
 from app.pipeline.publish import RedisStreamPublisher
+from app.pipeline.references import NameIndex
 from app.pipeline.respond import Responder, RulesResponder
+from app.pipeline.respond_help import HelpReplies
 from app.pipeline.retrieve import Retriever
 from app.pipeline.spool import SpoolingTurnLogger, TurnSpool
 from app.pipeline.state_store import StateStore, make_state_store
 from app.pipeline.turn import TurnPipeline
+from app.pipeline.understand import Understander
+from app.policy.document import load_policy
+from app.policy.router import TOPICS
 from app.settings import Settings
 from app.storage.db import create_schema, make_engine
 from app.telemetry import setup_tracing
@@ -165,7 +170,7 @@ def make_responder(
     settings: Settings, catalog: CatalogSnapshot | None = None, llm: LlmClient | None = None
 ) -> Responder:
     """``settings.responder``: ``rules``, or ``llm`` wrapping the rules responder as its fallback."""
-    rules = RulesResponder()
+    rules = RulesResponder(HelpReplies(load_policy(settings.policy_path, TOPICS), load_vocabulary()))
     if settings.responder != "llm":
         return rules
     from app.llm.client import LlmClient
@@ -173,6 +178,15 @@ def make_responder(
 
     names = [p.name for p in catalog.all()] if catalog is not None else []
     return LlmResponder(llm or LlmClient.from_settings(settings), rules, load_vocabulary(), names)
+
+
+def make_understander(catalog: CatalogSnapshot) -> Understander:
+    """Product references over this catalog's names; store vocabulary words never name a product."""
+    vocab = load_vocabulary()
+    stop = [*vocab.colors, *vocab.sizes, *vocab.materials, *vocab.genders, *vocab.product_types]
+    for synonyms in (*vocab.colors.values(), *vocab.product_types.values(), *vocab.materials.values()):
+        stop += synonyms
+    return Understander(NameIndex(catalog.all(), stop), catalog)
 
 
 def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Services:
@@ -216,6 +230,7 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
         retriever=Retriever(index, settings.retrieve_limit),
         ranker=ranker,
         cross_sell=cross_sell,
+        understander=make_understander(catalog),
         responder=make_responder(settings, catalog, llm),
         logger=logger,
         orders=orders,

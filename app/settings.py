@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     # --- pipeline -----------------------------------------------------------------------------------
     extractor: Literal["rules", "llm"] = "rules"
     responder: Literal["rules", "llm"] = "rules"
+    policy_path: Path = Field(
+        default=Path(__file__).parent / "policy" / "store_policy.md",
+        description="The store policy Markdown the store-help answers quote (demo content by default).",
+    )
     guard_min_similarity: float = Field(
         default=0.40,
         description="First guard: abstain when the best catalog cosine similarity is below this.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from evals.abstention import abstention, guard_latency
+from evals.dialogue_cli import dialogue, storehelp
 from evals.encoder_quality import encoders
 from evals.extraction_cli import extraction
 from evals.guard_training import train_guard
@@ -18,4 +19,6 @@ app.command(name="train-guard")(train_guard)
 app.command(name="extraction")(extraction)
 app.command(name="encoders")(encoders)
 app.command(name="redteam")(redteam)
+app.command(name="dialogue")(dialogue)
+app.command(name="storehelp")(storehelp)
 register_classification_evals(app)  # run, worker, status, simulate, train-classifier

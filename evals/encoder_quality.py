@@ -44,20 +44,25 @@ def auroc_ci(ins: np.ndarray, outs: np.ndarray, resamples: int = 1000, seed: int
 
 
 def _guard_scores(settings: Settings, clinc_n: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    from evals.abstention import _open, score_texts
+    """The density guard's nonconformity scores of the test families, with this var dir's encoder
+    (the guard whose AUROCs the quality rule compares across encoders)."""
+    from evals.abstention import guard_scores, open_parts
     from evals.abstention_data import scope_sets
+    from evals.guard_training import judge
 
     sets = scope_sets(settings.data_dir, "test", clinc_n or None, seed)
-    extractor, encoder, index, cal = _open(settings)
+    parts = open_parts(settings)
     try:
-        ins = score_texts(sets.in_scope, extractor, encoder, index, cal).scores
-        ns = score_texts(sets.non_shopping, extractor, encoder, index, cal).scores
-        oc = score_texts(sets.out_of_catalog, extractor, encoder, index, cal).scores
-        ins_cat = score_texts(
-            sets.in_scope + sets.extra_in_scope_for_catalog, extractor, encoder, index, cal
-        ).scores
+
+        def scored(texts: list[str]) -> np.ndarray:
+            return guard_scores(
+                judge(texts, parts.extractor, parts.encoder, parts.index), parts, "density"
+            ).scores
+
+        ins, ns, oc = scored(sets.in_scope), scored(sets.non_shopping), scored(sets.out_of_catalog)
+        ins_cat = scored(sets.in_scope + sets.extra_in_scope_for_catalog)
     finally:
-        index.close()
+        parts.index.close()
     return {"non-shopping": (ins, ns), "out-of-catalog": (ins_cat, oc)}
 
 

@@ -23,7 +23,13 @@ class Intent(StrEnum):
     order_history = "order_history"
     smalltalk = "smalltalk"
     out_of_scope = "out_of_scope"
+    show_product = "show_product"  # the message names one product: show it (issue 13)
+    policy = "policy"  # a store-help question answered from the store policy document
+    cross_sell = "cross_sell"  # "what goes with it": complements of a product or the cart
 
+
+#: Intents only the understand stage sets (app/pipeline/understand.py), after extraction.
+UNDERSTOOD_INTENTS = frozenset({Intent.show_product, Intent.policy, Intent.cross_sell})
 
 #: Intents whose text is a product search that the guard, retrieval and ranker act on.
 SEARCH_INTENTS = frozenset({Intent.search, Intent.refine, Intent.compare, Intent.product_question})
@@ -68,6 +74,10 @@ class ShoppingTurn(BaseModel):
         description="The noun naming the product asked for, as the shopper wrote it ('machine' in "
         "'espresso machine', 'dress' in 'salmon pink dress'); the guard checks it against the catalog.",
     )
+    products: list[str] = Field(
+        default_factory=list, description="Catalog ids the message refers to (named, pointed at, 'it')."
+    )
+    topic: str | None = Field(default=None, description="Store-help topic of a policy question.")
     backend: str = "rules"
 
 
@@ -89,6 +99,7 @@ class ConversationState(BaseModel):
     filters: Filters = Field(default_factory=Filters)
     last_results: list[str] = Field(default_factory=list, description="Product ids shown last, in order.")
     viewed: list[str] = Field(default_factory=list)
+    focus: str | None = Field(default=None, description="The product being talked about ('it').")
     cart: list[CartLine] = Field(default_factory=list)
     turns: int = 0
     token_hash: str | None = Field(
@@ -123,6 +134,9 @@ class Reply(BaseModel):
     text: str
     product_ids: list[str] = Field(default_factory=list)
     backend: str = "rules"
+    answer: str | None = Field(default=None, description="yes / no / unknown, for a product question.")
+    evidence: str | None = Field(default=None, description="The verbatim product text the answer quotes.")
+    relaxed: list[str] = Field(default_factory=list, description="Constraints the reply says it relaxed.")
 
 
 class StageTiming(BaseModel):
@@ -157,6 +171,9 @@ class TurnRecord(BaseModel):
     redacted: list[str] = Field(
         default_factory=list, description="PII kinds removed before storage (email, phone, card, iban)."
     )
+    answer: str | None = None
+    evidence: str | None = None
+    relaxed: list[str] = Field(default_factory=list)
 
 
 class ShownProduct(BaseModel):

@@ -100,6 +100,15 @@ def assemble_model(target: Path, expected_sha256: str = MODEL_SHA256) -> Path:
     return target
 
 
+def alias_value(current: Any, alias: str) -> Any:
+    """The value to assign to ``CommonParams.model_alias`` for one alias.
+
+    Recent llama.cpp made the alias a *set* of strings; pybind converts an assigned ``str`` to a set
+    of its characters, and ``/v1/models`` then reported the model id as "-" (the smallest of those
+    characters). A set-typed field gets ``{alias}``, a string-typed one the string."""
+    return alias if isinstance(current, str) else {alias}
+
+
 def start_server(
     model: Path, host: str = "127.0.0.1", port: int = 8090, ctx: int = 4096, threads: int | None = None
 ) -> Any:
@@ -109,7 +118,7 @@ def start_server(
 
     params = xlc.CommonParams()
     params.model.path = str(model)
-    params.model_alias = MODEL_ALIAS
+    params.model_alias = alias_value(params.model_alias, MODEL_ALIAS)
     params.hostnames = [host]
     params.port = port
     params.n_ctx = ctx

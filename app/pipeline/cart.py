@@ -18,6 +18,8 @@ class CartOutcome(BaseModel):
     added: CartLine | None = None
     product: Product | None = None
     question: str | None = None  # what we need to ask before we can add
+    unavailable: list[str] = []  # "size"/"color" asked for but not offered: said in the reply
+    note: str = ""  # what the reply must say before "Added ..." (a size ignored, with why)
 
 
 def resolve_references(turn: ShoppingTurn, state: ConversationState) -> list[str]:
@@ -53,25 +55,40 @@ def add_to_cart(
     state: ConversationState, turn: ShoppingTurn, catalog: CatalogSnapshot
 ) -> tuple[ConversationState, CartOutcome]:
     ids = resolve_references(turn, state)
-    if not ids:
+    if not ids and not turn.products:
         if not state.last_results:
             return state, CartOutcome(question="Which product would you like? Search for something first.")
         n = len(state.last_results)
         return state, CartOutcome(question=f"Which one would you like to add? Say a number from 1 to {n}.")
-    product = catalog.get(ids[0])
+    product = catalog.get(turn.products[0]) if turn.products else catalog.get(ids[0]) if ids else None
     if product is None:
         return state, CartOutcome(question="That product is no longer available. Shall I search again?")
-    size, size_ok = _pick(turn.filters.size or state.filters.size, product.sizes, "upper")
-    color, color_ok = _pick(turn.filters.color or state.filters.color, product.colors, "lower")
+    wanted_size = turn.filters.size or state.filters.size
+    wanted_color = turn.filters.color or state.filters.color
+    size, size_ok = _pick(wanted_size, product.sizes, "upper")
+    color, color_ok = _pick(wanted_color, product.colors, "lower")
     if not size_ok:
+        missing = wanted_size is not None
         return state, CartOutcome(
             product=product,
-            question=f"Which size of the {product.name}? Available: {', '.join(product.sizes)}.",
+            unavailable=["size"] if missing else [],
+            question=(f"The {product.name} doesn't come in size {wanted_size}. " if missing else "")
+            + f"Which size of the {product.name}? Available: {', '.join(product.sizes)}.",
         )
     if not color_ok:
+        missing = wanted_color is not None
         return state, CartOutcome(
             product=product,
-            question=f"Which colour of the {product.name}? Available: {', '.join(product.colors)}.",
+            unavailable=["color"] if missing else [],
+            question=(f"The {product.name} doesn't come in {wanted_color}. " if missing else "")
+            + f"Which colour of the {product.name}? Available: {', '.join(product.colors)}.",
+        )
+    note = ""
+    unavailable: list[str] = []
+    if turn.filters.size and not product.sizes:
+        note, unavailable = (
+            f"The {product.name} has no size options, so size {turn.filters.size} doesn't apply. ",
+            ["size"],
         )
     variant = next(
         (
@@ -91,4 +108,4 @@ def add_to_cart(
         unit_price=(variant.price if variant and variant.price is not None else product.price),
     )
     new_state = state.model_copy(update={"cart": [*state.cart, line]})
-    return new_state, CartOutcome(added=line, product=product)
+    return new_state, CartOutcome(added=line, product=product, note=note, unavailable=unavailable)

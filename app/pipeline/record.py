@@ -39,6 +39,7 @@ class SearchOutcome:
     shown: list[Product] = field(default_factory=list)
     nearest: list[Product] = field(default_factory=list)
     fenced: list[str] = field(default_factory=list)
+    relaxed: list[str] = field(default_factory=list)
     settled: bool = False
 
     @property
@@ -106,4 +107,7 @@ class TurnDraft:
             fallbacks=self.llm.fallbacks,
             fenced=self.search.fenced,
             usage=self.llm.usage(),
+            answer=self.reply.answer,
+            evidence=self.reply.evidence,
+            relaxed=self.reply.relaxed,
         )

@@ -17,6 +17,8 @@ from app.domain.order import Order
 from app.domain.turn import ConversationState, GuardDecision, Intent, Reply, ShoppingTurn
 from app.pipeline.cart import CartOutcome, cart_total
 from app.pipeline.extract.heads import names_head
+from app.pipeline.respond_help import HelpReplies, relaxed_note
+from app.pipeline.understand import is_question
 
 
 class ResponseContext(BaseModel):
@@ -36,6 +38,8 @@ class ResponseContext(BaseModel):
         description="A reply the act stage wrote from the order table and inventory (order questions, "
         "a refused checkout); every responder says it as it is (app/pipeline/order_chat.py).",
     )
+    message: str = Field(default="", description="The shopper's (redacted) message, for product questions.")
+    relaxed: list[str] = Field(default_factory=list, description="Constraints dropped to find products.")
 
 
 class Responder(Protocol):
@@ -79,6 +83,9 @@ def product_line(i: int, p: Product, currency: str) -> str:
 class RulesResponder:
     name = "rules"
 
+    def __init__(self, help_replies: HelpReplies | None = None) -> None:
+        self.help = help_replies or HelpReplies()
+
     async def respond(self, ctx: ResponseContext) -> Reply:
         return self.compose(ctx)
 
@@ -88,6 +95,17 @@ class RulesResponder:
             return self._abstain(ctx)
         if ctx.notice is not None:
             return Reply(text=ctx.notice)
+        if intent is Intent.policy or (intent is Intent.out_of_scope and ctx.turn.topic):
+            return self.help.store_help(ctx.turn.topic)
+        if ctx.products and (
+            intent is Intent.show_product
+            or (intent is Intent.product_question and ctx.turn.products and not is_question(ctx.message))
+        ):
+            return self.help.show(ctx.products[0], ctx.currency)
+        if intent is Intent.cross_sell:
+            return self.help.complements(ctx.products, ctx.currency)
+        if intent in (Intent.product_question, Intent.compare) and ctx.turn.products and ctx.products:
+            return self.help.question(ctx.message, ctx.products, ctx.currency)
         if intent is Intent.smalltalk:
             return Reply(
                 text=(
@@ -116,7 +134,11 @@ class RulesResponder:
         return Reply(text=text)
 
     def _results(self, ctx: ResponseContext) -> Reply:
-        wanted = describe_filters(ctx)
+        relaxed = {"price_min", "price_max"} if "price" in ctx.relaxed else set()
+        kept = ctx.state.filters.model_copy(update={k: None for k in {*ctx.relaxed, *relaxed} - {"price"}})
+        wanted = describe_filters(
+            ctx.model_copy(update={"state": ctx.state.model_copy(update={"filters": kept})})
+        )
         if not ctx.products:
             return Reply(
                 text=(
@@ -133,8 +155,14 @@ class RulesResponder:
             # Product-level fence: nothing shown is the requested type, so say so and offer them
             # as alternatives rather than as a match.
             head = f"We don't carry {ctx.turn.query.strip() or asked}; the closest we have are:"
+        if ctx.relaxed:
+            head = relaxed_note(ctx.relaxed) + "\n" + head
         tail = 'Say "add the first one in M" to add one to your cart, or tell me how to narrow it down.'
-        return Reply(text="\n".join([head, *lines, tail]), product_ids=[p.id for p in ctx.products])
+        return Reply(
+            text="\n".join([head, *lines, tail]),
+            product_ids=[p.id for p in ctx.products],
+            relaxed=ctx.relaxed,
+        )
 
     def _details(self, ctx: ResponseContext) -> Reply:
         parts = []
@@ -159,7 +187,10 @@ class RulesResponder:
         if outcome is None or outcome.added is None:
             question = outcome.question if outcome else "Which product would you like to add?"
             ids = [outcome.product.id] if outcome and outcome.product else []
-            return Reply(text=question or "Which product would you like to add?", product_ids=ids)
+            unavailable = outcome.unavailable if outcome else []
+            return Reply(
+                text=question or "Which product would you like to add?", product_ids=ids, relaxed=unavailable
+            )
         line = outcome.added
         options = ", ".join(x for x in (line.size and f"size {line.size}", line.color) if x)
         options = f" ({options})" if options else ""
@@ -169,8 +200,10 @@ class RulesResponder:
             picks = "; ".join(f"{p.name} ({money(p.price, ctx.currency)})" for p in ctx.suggestions)
             goes_with = f" It goes well with: {picks}."
         return Reply(
+            relaxed=outcome.unavailable,
             text=(
-                f"Added {line.name}{options} at {money(line.unit_price, ctx.currency)} to your cart. "
+                outcome.note
+                + f"Added {line.name}{options} at {money(line.unit_price, ctx.currency)} to your cart. "
                 f"Your cart: {len(ctx.state.cart)} item(s), {money(total, ctx.currency)}.{goes_with} "
                 'Say "checkout" when you\'re ready.'
             ),

@@ -33,10 +33,12 @@ from app.pipeline.order_chat import order_reply, refused_checkout
 from app.pipeline.orders import CheckoutRefused, OrderService
 from app.pipeline.rank import Ranker
 from app.pipeline.record import ActionOutcome, SearchOutcome, TurnDraft
+from app.pipeline.relax import relaxations
 from app.pipeline.remember import merge, search_text
 from app.pipeline.respond import Responder, ResponseContext
 from app.pipeline.retrieve import Retriever
 from app.pipeline.state_store import StateStore
+from app.pipeline.understand import Understander, with_focus
 from app.telemetry import end_turn, record_guard, record_rerank, record_retrieval, stage, turn_span
 from app.telemetry.timing import StageTimer
 
@@ -100,6 +102,7 @@ class TurnPipeline:
     show_limit: int = 5
     currency: str = "USD"
     cross_sell: CrossSeller | None = None
+    understander: Understander | None = None  # product references, store help, cross-sell (issue 13)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # simulations move it
 
     async def new_conversation_id(self) -> str:
@@ -131,10 +134,15 @@ class TurnPipeline:
         timer = draft.timer
         with stage(timer, "extract"):
             turn = draft.turn = await self.extractor.extract(draft.message, draft.before)
+        if self.understander is not None:
+            with stage(timer, "understand"):
+                turn = draft.turn = self.understander.understand(draft.message, turn, draft.before)
         with stage(timer, "remember"):
             state = merge(draft.before, turn)
         search = draft.search = SearchOutcome(turn, draft.before, state)
-        await self._offload(search, timer, self._embed, self._guard, self._retrieve, self._rank, self._fence)
+        await self._offload(
+            search, timer, self._embed, self._guard, self._retrieve, self._rank, self._fence, self._relax
+        )
         action = draft.action = await self._act(turn, search.state, draft.turn_id, timer)
         if turn.asks_stock and search.shown and not search.abstained:  # "is it in stock in M?"
             size, color = turn.filters.size, turn.filters.color
@@ -156,8 +164,11 @@ class TurnPipeline:
                     currency=self.currency,
                     suggestions=action.suggestions,
                     notice=action.notice,
+                    relaxed=search.relaxed,
+                    message=draft.message,
                 )
             )
+        action.state = with_focus(action.state, turn, reply.product_ids)
         record = draft.record(self.clock(), self.versions)
         await self._commit(record, draft.before, action)
         by_id = {p.id: p for p in [*search.shown, *action.cart_products, *action.suggestions]}
@@ -172,7 +183,7 @@ class TurnPipeline:
         guard/retrieve/rank showed 11–14 ms p50 each in the turn log against < 0.5 ms in isolation
         (load test 20261126-105833). Other turns embed nothing and take microseconds: they stay
         on the loop."""
-        if search.turn.intent in SEARCH_INTENTS:
+        if search.turn.intent in SEARCH_INTENTS and not search.turn.products:
             search.text = search_text(search.state)
 
         def run_all() -> None:
@@ -219,7 +230,13 @@ class TurnPipeline:
         """Candidates for the turn: the products a comparison or question refers to, or the
         hybrid search over the catalog with the filters pushed in."""
         turn = search.turn
-        if turn.intent in (Intent.compare, Intent.product_question) and turn.referenced:
+        if turn.products and turn.intent is not Intent.cross_sell:
+            search.shown = self.catalog.many(turn.products)
+            search.settled = True
+        elif turn.intent is Intent.cross_sell:
+            search.shown = self._complements(turn, search.before)
+            search.settled = True
+        elif turn.intent in (Intent.compare, Intent.product_question) and turn.referenced:
             search.shown = self.catalog.many(resolve_references(turn, search.before))
             search.settled = True
         elif turn.intent not in SEARCH_INTENTS or search.query_vec is None:
@@ -245,6 +262,40 @@ class TurnPipeline:
         offered = self.catalog.many([c.product_id for c in presentable[: self.show_limit * 3]])
         search.shown = sellable(offered, self.orders.available)[: self.show_limit]
         search.state = search.state.model_copy(update={"last_results": [p.id for p in search.shown]})
+
+    def _relax(self, search: SearchOutcome, timer: StageTimer) -> None:
+        """Nothing met every constraint: drop the least important one at a time (``relax.py``) and
+        show the nearest products; the reply says what was relaxed."""
+        if search.shown or search.query_vec is None:
+            return
+        with stage(timer, "relax"):
+            for dropped, filters in relaxations(search.state.filters):
+                cands = self.retriever.retrieve(search.query_vec, search.text, filters)
+                ranked = self.ranker.rank(
+                    cands, self.catalog, search.state.model_copy(update={"filters": filters})
+                )
+                presentable, _ = self.guard.fence(search.query_vec, ranked)
+                if presentable:
+                    search.relaxed = dropped
+                    search.shown = self.catalog.many([c.product_id for c in presentable[: self.show_limit]])
+                    search.state = search.state.model_copy(
+                        update={"last_results": [p.id for p in search.shown]}
+                    )
+                    return
+
+    def _complements(self, turn: ShoppingTurn, state: ConversationState) -> list[Product]:
+        """Cross-sell for the referenced product, else the product in focus, else the cart; a
+        product type the shopper names ("a tie to go with this") narrows the picks to it."""
+        anchors = (
+            turn.products or ([state.focus] if state.focus else []) or [x.product_id for x in state.cart]
+        )
+        if self.cross_sell is None or not anchors:
+            return []
+        own = {p.category for p in self.catalog.many(anchors)}
+        picks = self.cross_sell.recommend(anchors, 40)
+        wanted = turn.filters.category
+        picks = [p for p in picks if (p.category == wanted if wanted else p.category not in own)]
+        return picks[: self.show_limit]
 
     async def _act(
         self, turn: ShoppingTurn, state: ConversationState, turn_id: str, timer: StageTimer

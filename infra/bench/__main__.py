@@ -63,6 +63,11 @@ def run_micro(queries: int) -> dict[str, float]:
         f"  unavoidable (embed+retrieve+rank) {base:.3f} ms → ceiling {fig.ceiling_turns_per_s(cores()):.1f} turns/s on {cores()} cores"
     )
     typer.echo(f"  full turn / unavoidable = {fig.full_turn_ms / base:.2f};  process RSS {rss_mb()} MB")
+    if fig.full_turn_plain_ms:
+        typer.echo(
+            f"  full turn with / without the understand stage (same run) = "
+            f"{fig.full_turn_ms:.3f} / {fig.full_turn_plain_ms:.3f} ms = {fig.full_turn_ms / fig.full_turn_plain_ms:.2f}"
+        )
     return {**fig.model_dump(), "unavoidable_ms": base, "rss_mb": rss_mb()}
 
 

@@ -38,6 +38,7 @@ class StageFigures(BaseModel):
     guard_ms: float
     extract_ms: float
     full_turn_ms: float
+    full_turn_plain_ms: float = 0.0  # same run, understand stage off (references, store help)
 
     @property
     def unavoidable_ms(self) -> float:
@@ -109,8 +110,9 @@ def measure(services: Services, queries: list[str]) -> StageFigures:
     rank = _per_query(queries, lambda q: pipe.ranker.rank(cands[q], pipe.catalog, state[q]))
     guard = _per_query(queries, lambda q: pipe.guard.check(turns[q], vecs[q]))
     extract = _per_query(queries, lambda q: asyncio.run(_extract(q)))
-    full = _full_turn_ms(services, queries)
+    full, plain = _full_turn_ms(services, queries)
     return StageFigures(
+        full_turn_plain_ms=plain,
         n=len(queries),
         embed_ms=embed,
         retrieve_ms=retrieve,
@@ -121,19 +123,28 @@ def measure(services: Services, queries: list[str]) -> StageFigures:
     )
 
 
-def _full_turn_ms(services: Services, queries: list[str]) -> float:
-    """Median of ``TurnPipeline.run`` for a new conversation per query, on one event loop. The
-    embedding caches are bypassed by suffixing a counter, so every turn embeds for real."""
+def _full_turn_ms(services: Services, queries: list[str]) -> tuple[float, float]:
+    """Medians of ``TurnPipeline.run`` for a new conversation per query, on one event loop: with the
+    understand stage and without it (issue 13's references and store help), alternating query by
+    query so both see the same machine load. The embedding caches are bypassed by suffixing a
+    counter, so every turn embeds for real."""
+    pipe = services.pipeline
+    understander = pipe.understander
 
-    async def _all() -> list[float]:
-        times = []
+    async def _all() -> tuple[list[float], list[float]]:
+        on: list[float] = []
+        off: list[float] = []
         for i, q in enumerate([queries[0], *queries]):
-            t0 = time.perf_counter()
-            await services.pipeline.run(f"{q} {i}")
-            times.append((time.perf_counter() - t0) * 1000)
-        return times[1:]
+            for enabled, times in ((True, on), (False, off)):
+                pipe.understander = understander if enabled else None
+                t0 = time.perf_counter()
+                await pipe.run(f"{q} {2 * i + int(enabled)}")
+                times.append((time.perf_counter() - t0) * 1000)
+        pipe.understander = understander
+        return on[1:], off[1:]
 
-    return round(statistics.median(asyncio.run(_all())), 3)
+    on, off = asyncio.run(_all())
+    return round(statistics.median(on), 3), round(statistics.median(off), 3)
 
 
 def cores() -> int:

@@ -30,6 +30,27 @@ def ask(page: Page, text: str, replies: int) -> None:
     expect(page.get_by_test_id("stChatMessage").last).to_contain_text("Here are")
 
 
+def say(page: Page, text: str, replies: int, expected: str) -> None:
+    """Send ``text`` and wait for the ``replies``-th assistant message to contain ``expected``."""
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.get_by_test_id("stChatMessage")).to_have_count(2 * replies)
+    expect(page.get_by_test_id("stChatMessage").last).to_contain_text(expected)
+
+
+def test_a_shopper_asks_about_a_named_product_and_the_return_policy(
+    page: Page, stack: dict[str, str], shots: Path
+) -> None:
+    page.goto(stack["chat"])
+    expect(page.get_by_role("heading", name="Shop assistant")).to_be_visible()
+    say(page, "Does the Mars HeatTech Pullover have a hood?", 1, "Yes")
+    expect(page.get_by_test_id("stChatMessage").last).to_contain_text("hood")
+    say(page, "what's your return policy?", 2, "30 days")
+    page.screenshot(path=str(shots / "chat_questions.png"))
+    expect(page.get_by_text("Hi! I'm the store's shopping assistant")).to_have_count(0)
+
+
 def test_a_shopper_asks_refines_adds_to_cart_and_checks_out(
     page: Page, stack: dict[str, str], shots: Path
 ) -> None:
@@ -77,15 +98,6 @@ def test_a_reviewer_logs_in_filters_abstained_labels_one_and_exports(
     docs = [json.loads(line) for line in target.read_text().splitlines()]
     assert docs and all(d["labels"] for d in docs)
     assert any(d["abstained"] and "hallucination" in d["labels"] for d in docs)
-
-
-def say(page: Page, text: str, replies: int, expected: str) -> None:
-    """Send ``text`` and wait for the ``replies``-th assistant message to contain ``expected``."""
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.fill(text)
-    box.press("Enter")
-    expect(page.get_by_test_id("stChatMessage")).to_have_count(2 * replies)
-    expect(page.get_by_test_id("stChatMessage").last).to_contain_text(expected)
 
 
 def test_a_shopper_confirms_a_moved_price_then_cancels_the_order(

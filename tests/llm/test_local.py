@@ -85,3 +85,15 @@ async def test_checkout(extractor: LlmExtractor) -> None:
     turn = await extract(extractor, "ok, checkout please")
     assert turn.intent is Intent.checkout
     assert turn.filters.is_empty()
+
+
+def test_model_alias_is_a_one_element_set_when_the_field_is_a_set() -> None:
+    from app.llm.local import alias_value
+
+    assert alias_value(set(), "qwen-1.5b") == {"qwen-1.5b"}  # not the set of its characters
+
+
+def test_model_alias_stays_a_string_when_the_field_is_a_string() -> None:
+    from app.llm.local import alias_value
+
+    assert alias_value("", "qwen-1.5b") == "qwen-1.5b"

@@ -35,8 +35,8 @@ from app.catalog.vocabulary import Vocabulary
 from app.domain.turn import ORDER_INTENTS, ConversationState, Filters, Intent, ShoppingTurn
 from app.pipeline.extract import intent_cues as cue
 from app.pipeline.extract.catalog_terms import Hit, Lexicon
-from app.pipeline.extract.order_cues import asks_stock, order_intent, order_ref
 from app.pipeline.extract.heads import requested_head, surface_head
+from app.pipeline.extract.order_cues import asks_stock, order_intent, order_ref
 from app.pipeline.extract.slots import (
     ALL_FIELDS,
     Span,

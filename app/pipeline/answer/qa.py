@@ -1,0 +1,320 @@
+"""Answer a question about one product from that product's own text, or say it doesn't say.
+
+**Evidence.** A product's text is its description split into sentences, plus one fact per
+attribute value (materials, colours, sizes, pattern, climate, style, features, ...). Nothing else:
+no other product, no general knowledge. Every ``yes``/``no`` carries the verbatim span it rests on.
+
+**Decision rule** (rules backend), in order:
+
+1. *Variant questions* — a catalog colour or size named in the question: ``yes`` when the product
+   has it, ``no`` when the product lists its colours/sizes and that one is not among them
+   (evidence: the list), ``unknown`` when the product lists none.
+2. *Feature questions* — the question's content words (stop words, the product's name words and
+   question verbs removed) are matched against each evidence span by stem (first five letters).
+   The span with the most matched stems wins (ties: the shorter span). If it matches at least one
+   stem, the answer is ``yes``, or ``no`` when the matched word is negated in the span ("not",
+   "no", "non-", "without"), or when the span states an opposite listed in ``OPPOSITES``
+   ("snug" for "loose").
+3. Otherwise ``unknown``: a feature the text does not mention is not a ``no``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Set as AbstractSet
+
+from pydantic import BaseModel
+
+from app.domain.catalog import Product
+from app.pipeline.references import words
+
+STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "is",
+        "it",
+        "its",
+        "it's",
+        "this",
+        "that",
+        "these",
+        "those",
+        "does",
+        "do",
+        "did",
+        "doe",
+        "can",
+        "could",
+        "would",
+        "will",
+        "should",
+        "has",
+        "have",
+        "had",
+        "be",
+        "been",
+        "being",
+        "are",
+        "was",
+        "were",
+        "there",
+        "their",
+        "they",
+        "them",
+        "of",
+        "for",
+        "with",
+        "in",
+        "on",
+        "at",
+        "to",
+        "by",
+        "from",
+        "and",
+        "or",
+        "but",
+        "if",
+        "as",
+        "any",
+        "some",
+        "me",
+        "my",
+        "i",
+        "you",
+        "your",
+        "we",
+        "our",
+        "us",
+        "what",
+        "which",
+        "who",
+        "how",
+        "much",
+        "many",
+        "very",
+        "really",
+        "so",
+        "too",
+        "also",
+        "just",
+        "come",
+        "comes",
+        "coming",
+        "available",
+        "offer",
+        "offered",
+        "made",
+        "make",
+        "one",
+        "ones",
+        "item",
+        "product",
+        "thing",
+        "please",
+        "tell",
+        "know",
+        "like",
+        "about",
+        "good",
+        "ok",
+        "okay",
+        "get",
+        "got",
+        "go",
+        "use",
+        "used",
+        "using",
+        "wear",
+        "worn",
+        "want",
+        "need",
+        "buy",
+        "fit",
+        "fits",
+        "actually",
+        "kind",
+        "sort",
+        "type",
+        "bit",
+        "lot",
+        "something",
+        "anything",
+    ]
+)
+#: Phrase-level opposites: a question naming the key, on a product whose text states a value,
+#: is answered ``no`` with that span ("is it a pullover?" on "Gray full zip hoodie").
+PHRASE_OPPOSITES: dict[str, tuple[str, ...]] = {
+    "full zip": ("pullover", "half zip", "1/4 zip", "quarter zip"),
+    "full-zip": ("pullover", "half zip", "1/4 zip", "quarter zip"),
+    "pullover": ("full zip", "full-zip", "zip-up"),
+    "low rise": ("high-waisted", "high waisted", "high-rise", "high rise"),
+    "low-rise": ("high-waisted", "high waisted", "high-rise", "high rise"),
+    "high waisted": ("low-rise", "low rise"),
+    "high-waisted": ("low-rise", "low rise"),
+    "high rise": ("low-rise", "low rise"),
+}
+#: Materials a question may ask about, beyond the store taxonomy's (checked by ``material``).
+EXTRA_MATERIALS = ("steel", "stainless steel", "plastic", "nylon", "rubber", "metal", "silicone", "aluminum")
+_UNITS = {
+    "inch": ('"', "in", "inch", "inches", "”"),
+    "lb": ("lb", "lbs", "pound", "pounds"),
+    "cm": ("cm",),
+    "oz": ("oz", "ounce", "ounces"),
+}
+_NUM = re.compile(r'(\d+(?:\.\d+)?)\s*(inches|inch|in\b|"|”|lbs|lb|pounds|pound|cm|oz|ounces|ounce)', re.I)
+OPPOSITES: dict[str, tuple[str, ...]] = {
+    "loose": ("snug", "slim", "fitted", "tight", "compression", "form-fitting"),
+    "tight": ("loose", "relaxed", "roomy"),
+    "heavy": ("light", "lightweight"),
+    "heavyweight": ("light", "lightweight"),
+    "rubber": ("leather",),
+    "plastic": ("leather", "metal", "steel"),
+    "long": ("short", "cropped"),
+    "short": ("long", "full-length"),
+    "included": ("sold separately", "not included"),
+}
+_NEG = re.compile(r"\b(?:not|no|non|without|never|free of)\b[\s-]*(?:\w+[\s-]+){0,2}$", re.IGNORECASE)
+_SENT = re.compile(r"(?<=[.!?•;])\s+|\n+|\s*•\s*")
+
+
+class Answer(BaseModel):
+    verdict: str  # "yes" | "no" | "unknown"
+    evidence: str | None = None
+
+
+def stem(word: str) -> str:
+    return word[:5]
+
+
+def _stems(span: str) -> set[str]:
+    """Stems of a span's words, hyphenated words also by part ("Pre-shrunk" → pre, shrun)."""
+    out = set()
+    for w in words(span):
+        out.add(stem(w))
+        out.update(stem(part) for part in w.split("-") if len(part) > 2)
+    return out
+
+
+def evidence_spans(p: Product) -> list[str]:
+    """The product's own text, as the spans an answer may quote."""
+    spans = [s.strip() for s in _SENT.split(p.description or "") if len(s.strip()) > 2]
+    spans += p.materials
+    for values in p.attributes.values():
+        spans += values
+    return [s for s in dict.fromkeys(spans) if s]
+
+
+def _variant(question: set[str], p: Product, colours: set[str], sizes: set[str]) -> Answer | None:
+    asked_colours = [c for c in colours if c in question]
+    if asked_colours:
+        have = {c.lower(): c for c in p.colors}
+        if not have:
+            return Answer(verdict="unknown")
+        hit = next((have[c] for c in asked_colours if c in have), None)
+        return (
+            Answer(verdict="yes", evidence=hit) if hit else Answer(verdict="no", evidence=", ".join(p.colors))
+        )
+    asked_sizes = [s for s in sizes if s in question]
+    if asked_sizes:
+        have = {s.lower(): s for s in p.sizes}
+        if not have:
+            return Answer(verdict="unknown")
+        hit = next((have[s] for s in asked_sizes if s in have), None)
+        return (
+            Answer(verdict="yes", evidence=hit) if hit else Answer(verdict="no", evidence=", ".join(p.sizes))
+        )
+    return None
+
+
+def _unit(raw: str) -> str | None:
+    raw = raw.lower()
+    return next((u for u, forms in _UNITS.items() if raw in forms), None)
+
+
+def _measure(question: str, spans: list[str]) -> Answer | None:
+    """'is the inseam 7 inches?' against '5" inseam.': same unit, compare the numbers."""
+    asked = [(float(n), _unit(u)) for n, u in _NUM.findall(question)]
+    if not asked:
+        return None
+    value, unit = asked[0]
+    for span in spans:
+        for n, u in _NUM.findall(span):
+            if _unit(u) == unit:
+                return Answer(verdict="yes" if float(n) == value else "no", evidence=span)
+    return None
+
+
+def _material(question: str, p: Product, materials: set[str], spans: list[str]) -> Answer | None:
+    """A material the question names: yes when the product's text has it; no when the text states
+    another material and not this one; otherwise None (the feature rule decides, or unknown)."""
+    low = question.lower()
+    asked = [m for m in materials if re.search(r"\b" + re.escape(m) + r"\b", low)]
+    if not asked:
+        return None
+    for span in spans:
+        if any(re.search(r"\b" + re.escape(m) + r"\b", span.lower()) for m in asked):
+            return Answer(verdict="yes", evidence=span)
+    for span in spans:
+        if any(re.search(r"\b" + re.escape(m) + r"\b", span.lower()) for m in materials):
+            return Answer(verdict="no", evidence=span)
+    return None
+
+
+def _phrase_opposite(question: str, spans: list[str]) -> Answer | None:
+    low = question.lower()
+    for key, opposites in PHRASE_OPPOSITES.items():
+        if key in low:
+            for span in spans:
+                if any(o in span.lower() for o in opposites) and key not in span.lower():
+                    return Answer(verdict="no", evidence=span)
+    return None
+
+
+def _negated(span: str, word_stem: str) -> bool:
+    low = span.lower()
+    return any(_NEG.search(low[: m.start()]) for m in re.finditer(r"\b" + re.escape(word_stem), low))
+
+
+def answer(
+    question: str, p: Product, colours: set[str], sizes: set[str], materials: AbstractSet[str] = frozenset()
+) -> Answer:
+    """The decision rule of the module docstring; ``colours``/``sizes``/``materials`` are the
+    store's words."""
+    tokens = words(question)
+    asked = set(tokens)
+    found = _variant(asked, p, colours, {s.lower() for s in sizes})
+    if found is not None:
+        return found
+    spans = evidence_spans(p)
+    found = (
+        _measure(question, spans)
+        or _material(question, p, {*materials, *EXTRA_MATERIALS}, spans)
+        or _phrase_opposite(question, spans)
+    )
+    if found is not None:
+        return found
+    name = set(words(p.name)) | set(words(p.category or "")) | set(words(p.brand or ""))
+    content = [t for t in tokens if t not in STOP and t not in name and len(t) > 2]
+    if not content:
+        return Answer(verdict="unknown")
+    stems = {stem(t) for t in content}
+    best: tuple[int, int, str] | None = None
+    for span in spans:
+        span_stems = _stems(span)
+        n = len(stems & span_stems)
+        if n and (best is None or (n, -len(span)) > (best[0], best[1])):
+            best = (n, -len(span), span)
+    if best is not None:
+        span = best[2]
+        matched = [t for t in content if stem(t) in _stems(span)]
+        if any(_negated(span, stem(t)) for t in matched):
+            return Answer(verdict="no", evidence=span)
+        return Answer(verdict="yes", evidence=span)
+    for t in content:
+        for opposite in OPPOSITES.get(t, ()):
+            for span in evidence_spans(p):
+                if re.search(r"\b" + re.escape(opposite) + r"\b", span.lower()):
+                    return Answer(verdict="no", evidence=span)
+    return Answer(verdict="unknown")

@@ -1,0 +1,258 @@
+"""Which product a message points at: by name, by SKU, by position, by attribute among the shown
+products, or by pronoun. The result is a catalog id, never a search.
+
+**Names.** ``NameIndex`` is built once per catalog. A product name's words are weighted by how rare
+they are among all names (idf), so "Mars" or "HeatTech" identify a product and "jacket" or "black"
+do not. A message names a product when it contains at least one *distinctive* name word (in at
+most ``DISTINCTIVE_DF`` names, and not a store vocabulary word) exactly or within one or two edits
+(difflib ratio ≥ ``FUZZY_RATIO``, for words of five letters or more: "abominible", "messanger").
+The best product is the one whose matched words carry the most idf; a tie between products of
+different names is ambiguous and resolves to nothing (the shopper is asked, not guessed for).
+
+**SKUs.** A parent SKU ("MJ09", "24-mb03") or a variant SKU ("MH01-M-Black") resolves to its product.
+
+**Pointers** need the products on screen (``ConversationState.last_results``): ordinals ("the
+second one", "the last one"), an attribute that singles one out ("the blue one", "the cheaper
+one"), or a pronoun ("it", "that one") for the product in focus.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+
+from app.domain.catalog import Product
+from app.domain.turn import ConversationState
+
+DISTINCTIVE_DF = 6
+FUZZY_RATIO = 0.8
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_SKU = re.compile(r"\b[a-z0-9]{2,4}-?[a-z]{0,3}[0-9]{2,3}(?:-[a-z0-9]+)*\b", re.IGNORECASE)
+_ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+    "fifth": 5, "5th": 5, "last": -1,
+}  # fmt: skip
+_PRONOUN = re.compile(r"\b(it|its|it's|this|that|that one|this one|them|they)\b")
+_CHEAP = re.compile(r"\b(cheap(er|est)|less expensive|lower price|most affordable)\b")
+_DEAR = re.compile(r"\b(pricier|priciest|more expensive|most expensive|dearer)\b")
+_BEST = re.compile(r"\b(best rated|highest rated|top rated|better rated)\b")
+
+
+#: Words that never name a product, however rare in names ("and" in "Fun and flowery dress").
+FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "for",
+        "with",
+        "in",
+        "on",
+        "at",
+        "to",
+        "by",
+        "from",
+        "is",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "one",
+        "ones",
+        "me",
+        "my",
+        "you",
+        "your",
+        "i",
+        "we",
+        "our",
+        "show",
+        "compare",
+        "about",
+        "what",
+        "which",
+        "how",
+        "does",
+        "do",
+        "have",
+        "has",
+        "can",
+        "any",
+        "some",
+        "more",
+        "less",
+        "first",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
+        "last",
+        "next",
+        "other",
+        "same",
+        "new",
+    ]
+)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("'", ""))
+
+
+class NameIndex:
+    """Product names and SKUs of one catalog, for resolving what a message names."""
+
+    def __init__(self, products: Iterable[Product], stop: Iterable[str] = ()) -> None:
+        self.products = list(products)
+        self.stop = {w.lower() for w in stop} | FUNCTION_WORDS | set(_ORDINALS)
+        self.df: dict[str, int] = defaultdict(int)
+        self.name_words: dict[str, set[str]] = {}
+        self.brand_words: dict[str, set[str]] = {}
+        self.by_word: dict[str, set[str]] = defaultdict(set)
+        self.sku: dict[str, str] = {}
+        for p in self.products:
+            ws = set(words(p.name))
+            self.name_words[p.id] = ws
+            self.brand_words[p.id] = set(words(p.brand)) - ws if p.brand else set()
+            for w in ws:
+                self.df[w] += 1
+                self.by_word[w].add(p.id)
+            for w in self.brand_words[p.id]:
+                self.by_word[w].add(p.id)
+            self.sku[p.sku.lower()] = p.id
+            for v in p.variants:
+                self.sku.setdefault(v.sku.lower(), p.id)
+        n = max(len(self.products), 1)
+        self.idf = {w: math.log(1 + n / df) for w, df in self.df.items()}
+        brands = {w for ws in self.brand_words.values() for w in ws}
+        self.distinctive = {
+            w for w, df in self.df.items() if df <= DISTINCTIVE_DF and w not in self.stop and len(w) >= 3
+        } | {w for w in brands if w not in self.stop and len(w) >= 4}
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for w in self.distinctive:
+            if len(w) >= 5:
+                self._by_initial[w[0]].append(w)
+        self.names = {p.id: p.name for p in self.products}
+
+    def by_sku(self, message: str) -> str | None:
+        for m in _SKU.finditer(message):
+            token = m.group(0).lower()
+            parts = token.split("-")
+            for k in range(len(parts), 0, -1):  # "mh01-m-black" → "mh01-m-black", "mh01-m", "mh01"
+                pid = self.sku.get("-".join(parts[:k]))
+                if pid is not None:
+                    return pid
+        return None
+
+    def _match(self, word: str) -> str | None:
+        """The distinctive name word ``word`` stands for: itself, or a near spelling."""
+        if word in self.distinctive:
+            return word
+        if len(word) < 5 or word in self.stop or word in self.df:
+            return None
+        best, best_ratio = None, FUZZY_RATIO
+        for cand in self._by_initial.get(word[0], ()):
+            if abs(len(cand) - len(word)) > 2:
+                continue
+            ratio = SequenceMatcher(None, word, cand).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = cand, ratio
+        return best
+
+    def by_name(self, message: str) -> str | None:
+        """The product the message names, or None (nothing named, or ambiguous).
+
+        A product is named when a distinctive word of its own name matches ("Mars", "Kenobi"), or
+        when its brand matches and so does every word of its name ("the Gnomehouse sunglasses" for
+        a product named "Sunglasses" by Gnomehouse). Among those, the most idf-weighted matched
+        words win, fewer unmatched name words breaking ties."""
+        tokens = words(message)
+        hits = {m for t in tokens if (m := self._match(t)) is not None}
+        if not hits:
+            return None
+        present = set(tokens) | hits
+        scores: dict[str, float] = {}
+        for pid in {pid for w in hits for pid in self.by_word[w]}:
+            name, brand = self.name_words[pid], self.brand_words[pid]
+            matched = name & present
+            own = matched & self.distinctive
+            full = matched == name and (bool(brand & present) or len(name - self.stop) >= 2)
+            if not own and not full:
+                continue
+            if len(matched | (brand & present)) < 2 and not self._pointed_at(tokens, own):
+                continue  # one ordinary word ("water", "party") names nothing unless "the" points
+            idf = sum(self.idf.get(w, 0.0) for w in matched) + (2.0 if brand & present else 0.0)
+            scores[pid] = idf - 0.3 * len(name - matched)
+        if not scores:
+            return None
+        top = max(scores.values())
+        best = [pid for pid, s in scores.items() if s >= top - 1e-9]
+        if len({self.names[pid].lower() for pid in best}) > 1:
+            return None
+        return sorted(best)[0]
+
+    def _pointed_at(self, tokens: list[str], own: set[str]) -> bool:
+        """'the Hyperion one': a lone name word counts when a determiner points at it."""
+        for i, t in enumerate(tokens):
+            if (t in own or self._match(t) in own) and any(
+                w in ("the", "that", "this") for w in tokens[max(0, i - 2) : i]
+            ):
+                return True
+        return False
+
+    def resolve(self, message: str) -> str | None:
+        return self.by_sku(message) or self.by_name(message)
+
+
+def ordinal(message: str) -> int | None:
+    """1-based position ("the second one"), -1 for "the last one", None when there is none."""
+    for w in words(message):
+        if w in _ORDINALS:
+            return _ORDINALS[w]
+    m = re.search(r"\b(?:number|no\.?|#)\s*([1-9])\b", message.lower())
+    return int(m.group(1)) if m else None
+
+
+def by_position(message: str, shown: list[str]) -> str | None:
+    pos = ordinal(message)
+    if pos is None or not shown:
+        return None
+    idx = len(shown) - 1 if pos == -1 else pos - 1
+    return shown[idx] if 0 <= idx < len(shown) else None
+
+
+def by_attribute(message: str, shown: list[Product]) -> str | None:
+    """The one shown product an attribute singles out: price, rating, or a colour only it has."""
+    text = message.lower()
+    if len(shown) < 2 or not re.search(r"\b(?:one|ones|the|that|this)\b", text):
+        return None  # a bare "cheaper" is a refinement of the search, not a pick
+    if _CHEAP.search(text):
+        return min(shown, key=lambda p: p.price).id
+    if _DEAR.search(text):
+        return max(shown, key=lambda p: p.price).id
+    if _BEST.search(text):
+        return max(shown, key=lambda p: (p.rating or 0.0, p.review_count)).id
+    tokens = set(words(text))
+    for colour in sorted({c.lower() for p in shown for c in p.colors}):
+        if colour in tokens:
+            having = [p for p in shown if colour in {c.lower() for c in p.colors}]
+            if len(having) == 1:
+                return having[0].id
+    return None
+
+
+def by_pronoun(message: str, state: ConversationState) -> str | None:
+    """'it' / 'that one': the product in focus, else the only product on screen."""
+    if not _PRONOUN.search(message.lower()):
+        return None
+    if state.focus:
+        return state.focus
+    return state.last_results[0] if len(state.last_results) == 1 else None

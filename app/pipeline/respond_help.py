@@ -1,0 +1,122 @@
+"""Replies for what issue 13 added to the rules responder: a product shown by name, a product
+question answered from evidence, a comparison on the asked attribute, store help from the policy
+document, cross-sell picks, and the sentence that says which constraint was relaxed.
+
+Every sentence is built from the context (the product's own text, the policy section), so the
+rules responder still cannot state anything it was not given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.catalog.vocabulary import Vocabulary
+from app.domain.catalog import Product
+from app.domain.turn import Reply
+from app.pipeline.answer.compare import compare
+from app.pipeline.answer.qa import Answer, answer
+from app.policy.document import PolicyDocument
+from app.policy.router import OUT_OF_REMIT
+
+CAN_DO = (
+    "I can help you find clothing, shoes, bags, watches and fitness gear, answer questions about a "
+    "product, add items to your cart and check out, and answer questions about returns, shipping, "
+    "payment, sizing and your orders here."
+)
+RELAXED_WORDS = {
+    "size": "size",
+    "material": "material",
+    "color": "colour",
+    "brand": "brand",
+    "price": "price",
+}
+
+
+def money(amount: float, currency: str) -> str:
+    return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}"
+
+
+def product_card(p: Product, currency: str) -> str:
+    facts = [f"{p.name}: {money(p.price, currency)}"]
+    if p.colors:
+        facts.append("colours " + ", ".join(p.colors))
+    if p.sizes:
+        facts.append("sizes " + ", ".join(p.sizes))
+    if p.materials:
+        facts.append("made of " + ", ".join(p.materials))
+    if p.rating is not None:
+        facts.append(f"rated {p.rating:.1f}/5 from {p.review_count} reviews")
+    return "; ".join(facts) + "."
+
+
+@dataclass
+class HelpReplies:
+    policy: PolicyDocument | None = None
+    vocabulary: Vocabulary | None = None
+    _colours: set[str] = field(default_factory=set)
+    _sizes: set[str] = field(default_factory=set)
+    _materials: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        if self.vocabulary is not None:
+            self._colours = set(self.vocabulary.colors)
+            self._sizes = set(self.vocabulary.sizes)
+            self._materials = {m.lower() for k, syn in self.vocabulary.materials.items() for m in (k, *syn)}
+
+    def show(self, p: Product, currency: str) -> Reply:
+        text = product_card(p, currency)
+        if p.description:
+            text += " " + p.description[:280].rsplit(" ", 1)[0] + ("…" if len(p.description) > 280 else "")
+        return Reply(text=text, product_ids=[p.id])
+
+    def question(self, message: str, products: list[Product], currency: str) -> Reply:
+        if len(products) >= 2:
+            return self.comparison(message, products, currency)
+        p = products[0]
+        a = answer(message, p, self._colours, self._sizes, self._materials)
+        return Reply(text=say(a, p), product_ids=[p.id], answer=a.verdict, evidence=a.evidence)
+
+    def comparison(self, message: str, products: list[Product], currency: str) -> Reply:
+        pick = compare(message, products, self._colours, self._sizes)
+        if pick is None:
+            lines = [product_card(p, currency) for p in products]
+            return Reply(
+                text="\n".join([*lines, "The product information doesn't say which one is better on that."]),
+                product_ids=[p.id for p in products],
+                answer="unknown",
+            )
+        winner, why = pick
+        rest = [p.id for p in products if p.id != winner.id]
+        return Reply(text=f"The {winner.name}: {why}", product_ids=[winner.id, *rest], evidence=why)
+
+    def store_help(self, topic: str | None) -> Reply:
+        if topic == OUT_OF_REMIT or topic is None or self.policy is None:
+            return Reply(text="Sorry, I can't help with that here. " + CAN_DO)
+        section = self.policy.section(topic)
+        if section is None:
+            return Reply(text="Sorry, I can't help with that here. " + CAN_DO)
+        return Reply(text=f"{section.title} (from our store policy): {section.text}")
+
+    def complements(self, products: list[Product], currency: str) -> Reply:
+        if not products:
+            return Reply(
+                text="Tell me which product you'd like to match (or add one to your cart), and I'll suggest "
+                "what goes with it."
+            )
+        lines = [f"{i}. {p.name} — {money(p.price, currency)}" for i, p in enumerate(products, 1)]
+        return Reply(text="\n".join(["These go well with it:", *lines]), product_ids=[p.id for p in products])
+
+
+def say(a: Answer, p: Product) -> str:
+    if a.verdict == "yes":
+        return f'Yes — the {p.name}\'s product information says: "{a.evidence}"'
+    if a.verdict == "no":
+        return f'No — the {p.name}\'s product information says: "{a.evidence}"'
+    return f"The product information for the {p.name} doesn't say, so I can't promise either way."
+
+
+def relaxed_note(relaxed: list[str]) -> str:
+    if not relaxed:
+        return ""
+    names = " and ".join(RELAXED_WORDS[r] for r in relaxed)
+    return f"Nothing matched every condition, so I relaxed the {names}: these are the nearest matches."

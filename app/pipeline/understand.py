@@ -1,0 +1,132 @@
+"""Understand stage: what the extractor's filters cannot say — which product, which store-help
+topic, a cross-sell request — decided after extraction, over the catalog and the conversation.
+
+It runs on both backends' ``ShoppingTurn`` and only re-reads turns whose intent it may improve on
+(search, refine, small talk, out of scope, product questions, comparisons, add to cart). Intents
+it does not know (checkout, and the order intents of issue 17) are left alone.
+
+* **Store help first**, for a message that asks no product search (no product type extracted,
+  nothing named): the router (``app.policy.router``) gives a topic → ``policy``, or
+  ``out_of_remit`` → ``out_of_scope`` with that topic (the honest "I can't help with that here").
+* **Cross-sell** cues ("what goes with it", "to match", "complete the look") → ``cross_sell`` on
+  the referenced product, the product in focus, or the cart.
+* **Product references** (``app.pipeline.references``): a question about a referenced product →
+  ``product_question``; a message that names a product → ``show_product`` (never a filtered
+  search that can come back empty); a comparison keeps the shown products.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from app.catalog.snapshot import CatalogSnapshot
+from app.domain.turn import ConversationState, Intent, ShoppingTurn
+from app.pipeline.references import NameIndex, by_attribute, by_position, by_pronoun
+from app.policy.router import OUT_OF_REMIT, route
+
+_OPEN = frozenset(
+    {Intent.search, Intent.refine, Intent.smalltalk, Intent.out_of_scope, Intent.product_question,
+     Intent.compare, Intent.add_to_cart}
+)  # fmt: skip
+_CROSS_SELL = re.compile(
+    r"\b(?:go(?:es)? (?:well )?with|to match|match(?:es|ing)? (?:it|this|that|with)|complete the look|"
+    r"pair (?:it |this )?with|wear (?:it |this )?with|goes? together|complement|accessori[sz]e|"
+    r"anything (?:else )?to go|finish the (?:look|outfit)|style (?:it|this) with)\b",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"(\?\s*$)|^\s*(?:(?:and|so|ok|okay|also|but|hm+)[, ]+)?"
+    r"(?:does|do|is|are|can|could|will|would|has|have|how|what|which|whats|what's|any)\b"
+    r"|\b(?:does|do|is|are|can|will) (?:it|they|this|that|the)\b",
+    re.IGNORECASE,
+)
+
+
+_BUY = re.compile(
+    r"\b(?:buy|i'?ll take|i want|i'?d like|add|get me|order)\b|\b(?:size|in) (?:xs|s|m|l|xl|xxl|\d\d)\b",
+    re.IGNORECASE,
+)
+_WHICH = re.compile(
+    r"\bwhich (?:one|of|has|is|would|will|should)\b|\bwhich\b.*\b(?:these|those|two|three)\b", re.I
+)
+
+
+def is_question(message: str) -> bool:
+    return bool(_QUESTION.search(message))
+
+
+@dataclass
+class Understander:
+    names: NameIndex
+    catalog: CatalogSnapshot
+
+    def pointed(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
+        shown = state.last_results
+        if turn.referenced:
+            pos = turn.referenced[0]
+            idx = len(shown) - 1 if pos == -1 else pos - 1
+            if 0 <= idx < len(shown):
+                return shown[idx]
+        return (
+            by_position(message, shown)
+            or by_attribute(message, self.catalog.many(shown))
+            or by_pronoun(message, state)
+        )
+
+    def understand(self, message: str, turn: ShoppingTurn, state: ConversationState) -> ShoppingTurn:
+        if turn.intent not in _OPEN and turn.intent is not Intent.checkout:
+            return turn
+        sku = self.names.by_sku(message)
+        routable = turn.intent is not Intent.add_to_cart and sku is None
+        if turn.intent is Intent.checkout and not is_question(message):
+            routable = False  # "pay now" is a checkout, not a payment question
+        topic = route(message) if routable else None
+        if topic == OUT_OF_REMIT:
+            return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": topic})
+        if topic is not None:
+            return turn.model_copy(update={"intent": Intent.policy, "topic": topic})
+        if turn.intent is Intent.checkout:
+            return turn
+        named = sku or self.names.by_name(message)
+        if turn.intent is Intent.add_to_cart or (named and not is_question(message) and _BUY.search(message)):
+            if named:
+                return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [named]})
+            return turn
+        if _WHICH.search(message) and named is None and len(state.last_results) >= 2:
+            return turn.model_copy(update={"intent": Intent.compare, "products": list(state.last_results)})
+        if _CROSS_SELL.search(message):
+            anchor = named or self.pointed(message, turn, state)
+            return turn.model_copy(
+                update={"intent": Intent.cross_sell, "products": [anchor] if anchor else []}
+            )
+        if turn.intent is Intent.compare and named is None and len(state.last_results) >= 2:
+            picked = [
+                self.pointed("", turn.model_copy(update={"referenced": [r]}), state) for r in turn.referenced
+            ]
+            products = [p for p in picked if p] if len(turn.referenced) >= 2 else list(state.last_results)
+            return turn.model_copy(update={"products": products})
+        if named is None and turn.filters.category is not None and not turn.referenced:
+            return turn  # "the cheapest coat you've got" is a new search, not a pick among the shown
+        target = named or self.pointed(message, turn, state)
+        if target is None:
+            return turn
+        if is_question(message) and (
+            named or turn.intent in (Intent.product_question, Intent.compare) or not turn.filters.category
+        ):
+            return turn.model_copy(update={"intent": Intent.product_question, "products": [target]})
+        if turn.intent is Intent.product_question and not named:  # "tell me more about the second one"
+            return turn.model_copy(update={"products": [target]})
+        if named or turn.intent in (Intent.smalltalk, Intent.refine) or turn.referenced:
+            return turn.model_copy(update={"intent": Intent.show_product, "products": [target]})
+        return turn
+
+
+def with_focus(state: ConversationState, turn: ShoppingTurn, shown: list[str]) -> ConversationState:
+    """The product 'it' refers to next turn: the one this turn was about, or the only one shown."""
+    focus = turn.products[0] if turn.products and turn.intent is not Intent.cross_sell else None
+    if focus is None and len(shown) == 1:
+        focus = shown[0]
+    if focus is None and state.cart and turn.intent is Intent.add_to_cart:
+        focus = state.cart[-1].product_id
+    return state.model_copy(update={"focus": focus}) if focus and focus != state.focus else state

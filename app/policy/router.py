@@ -1,0 +1,232 @@
+"""Route a store-help question to a policy topic, or to ``out_of_remit``.
+
+A deterministic cue router: each topic has cue patterns (stems, so misspellings' usual shapes and
+plurals match), checked in a fixed priority order. Out-of-remit cues (accounts, passwords,
+invoices, newsletters, jobs, ...) are checked first: a question the chat cannot serve must get the
+honest answer, not a policy section that happens to share a word. Tuned on the Bitext store-help
+train/dev splits and the dialogue dev split only (``evals/storehelp_data.py`` for the split rule).
+
+``route`` returns None when the message is not a store-help question at all (a product search).
+"""
+
+from __future__ import annotations
+
+import re
+
+TOPICS = ("returns", "shipping", "payment", "sizing", "order_status", "contact", "ordering")
+OUT_OF_REMIT = "out_of_remit"
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")", re.IGNORECASE)
+
+
+_RULES: list[tuple[str, re.Pattern[str]]] = [
+    (
+        OUT_OF_REMIT,
+        _any(
+            r"accou?n?t",
+            r"acount",
+            r"acc\b",
+            r"profile",
+            r"passw",
+            r"pass ?word",
+            r"pwd",
+            r"log ?in",
+            r"sign ?(?:up|in)",
+            r"regist",
+            r"newsletter",
+            r"subscri",
+            r"unsubscri",
+            r"invoice",
+            r"bill\b",
+            r"bills\b",
+            r"receipt",
+            r"vat\b",
+            r"marketing e-?mails?",
+            r"job",
+            r"career",
+            r"hiring",
+            r"homework",
+            r"(?<!-)weather",
+            r"(?:user|customer|shopper|person|someone) (?:before|after|else)",
+            r"other (?:customers?|users?|shoppers?|people)",
+            r"their (?:address|order|details|e-?mail|phone|card)",
+            r"cover letter",
+            r"write (?:me )?(?:a|an|my) (?:letter|essay|poem|email|cv)",
+            r"restaurant",
+            r"lawyer",
+            r"saved cards?",
+            r"stored cards?",
+            r"user ?name",
+            r"pin code",
+            r"p[a-z]?[sz]+word",
+            r"pass\b",
+            r"sign-?u+p",
+            r"rgistr",
+            r"regstr",
+            r"sin-?up",
+            r"my user\b",
+            r"create a user",
+            r"profle",
+        ),
+    ),
+    (
+        "order_status",
+        _any(
+            r"where(?:'s| is) my (?:order|package|parcel|stuff)",
+            r"track(?:ing)? (?:my|the|an|order|purchase|package|parcel)",
+            r"order status",
+            r"status of (?:my|the|an) (?:order|purchase)",
+            r"canc",
+            r"acncel",
+            r"cacel",
+            r"(?:change|modify|edit|edt|correct|update|swap|switch|add|remove|delete)\w* .{0,40}\b(?:order|purchase)",
+            r"(?:has|did) (?:my|the) order",
+            r"track (?:it|them)",
+            r"(?:hasn'?t|has not|not|never) (?:arrived|come|turned up|shown up)",
+            r"shipped yet",
+            r"order number",
+            r"termination",
+            r"early exit",
+            r"withdrawal fee",
+            r"exit (?:fee|penalt)",
+            r"(?:order|purchase) #?\d{4,}",
+            r"(?:don't|dont|do not) want (?:my |the )?order",
+        ),
+    ),
+    (
+        "returns",
+        _any(
+            r"refund",
+            r"refnd",
+            r"reimburs",
+            r"return",
+            r"send (?:it|them|back)",
+            r"money back",
+            r"exchange",
+            r"give it back",
+            r"compensation",
+            r"my money",
+            r"rebat",
+            r"restitution",
+        ),
+    ),
+    (
+        "shipping",
+        _any(
+            r"ship",
+            r"deli?k?ve",
+            r"dleiver",
+            r"postage",
+            r"courier",
+            r"arriv",
+            r"how long (?:does|will|would) it take",
+            r"dispatch",
+            r"customs",
+            r"dut(?:y|ies)",
+            r"import (?:tax|fee)",
+            r"address",
+            r"abroad",
+            r"international",
+            r"express",
+            r"next day",
+            r"how soon",
+            r"expect (?:my|the|an?) (?:item|parcel|package|order|product|purchase|article)",
+            r"order (?:from|to) [A-Z]",
+            r"(?:send|ship) to [A-Z]",
+        ),
+    ),
+    (
+        "payment",
+        _any(
+            r"pay",
+            r"paypal",
+            r"credit card",
+            r"debit card",
+            r"visa",
+            r"mastercard",
+            r"amex",
+            r"(?:gift|credit|debit) cards?",
+            r"apple pay",
+            r"google pay",
+            r"klarna",
+            r"instal?ment",
+            r"cash on",
+            r"charge",
+            r"declin",
+            r"checkout (?:error|issue|problem)",
+        ),
+    ),
+    (
+        "contact",
+        _any(
+            r"human",
+            r"real person",
+            r"agent",
+            r"representative",
+            r"customer (?:service|support|care)",
+            r"contact",
+            r"speak (?:to|with)",
+            r"talk (?:to|with)",
+            r"phone number",
+            r"call you",
+            r"e-?mail (?:address|you)",
+            r"complain",
+            r"complaint",
+            r"feedback",
+            r"review",
+            r"opening hours",
+            r"operator",
+            r"claim",
+            r"reclamation",
+            r"unhappy",
+            r"dissatisf",
+            r"opinion",
+            r"comment",
+            r"customer assistance",
+            r"custome assistance",
+            r"(?:talk|speak|chat)\w* (?:to|with) (?:a|an|some) (?:person|assistant|someone|human)",
+            r"get in touch",
+            r"what hours",
+            r"what time (?:can )?i (?:can )?call",
+        ),
+    ),
+    (
+        "sizing",
+        _any(
+            r"size guide",
+            r"size chart",
+            r"sizing",
+            r"run(?:s)? (?:small|large|big|true)",
+            r"what size",
+            r"(?:i'm|i am|im) (?:usually |normally )?(?:a |an )?(?:uk |us |eu )?(?:size )?\d",
+            r"which size",
+            r"fit guide",
+            r"between sizes",
+            r"measure",
+        ),
+    ),
+    (
+        "ordering",
+        _any(
+            r"place (?:an |a |my )?order",
+            r"make (?:an |a )?order",
+            r"make a purchase",
+            r"how (?:do|can) i (?:buy|order|purchase)",
+            r"purchase (?:some|a few|an)? ?items?",
+            r"(?:buy\w*|order\w*|purchas\w*|acquire|earn|shop\w*|making|doing)\b.{0,25}"
+            r"\b(?:items?|articles?|atticles?|afticles?|products?|purchase|order)\b",
+        ),
+    ),
+]
+_POLICY_WORDS = _any(r"policy", r"policies", r"terms")
+
+
+def route(message: str) -> str | None:
+    for topic, pattern in _RULES:
+        if pattern.search(message):
+            return topic
+    if _POLICY_WORDS.search(message):
+        return "returns" if "return" in message.lower() else None
+    return None

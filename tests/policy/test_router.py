@@ -1,0 +1,45 @@
+"""The store-help router: a topic for store-help questions, out_of_remit for what the chat cannot
+serve, None for product searches."""
+
+import pytest
+
+from app.policy.document import DEFAULT_POLICY_PATH, load_policy
+from app.policy.router import OUT_OF_REMIT, TOPICS, route
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("what's your return policy?", "returns"),
+        ("how much is shipping?", "shipping"),
+        ("can I pay with PayPal?", "payment"),
+        ("where is my order?", "order_status"),
+        ("I want to talk to a real person", "contact"),
+        ("how do I reset my password", OUT_OF_REMIT),
+        ("send me a copy of my invoice", OUT_OF_REMIT),
+    ],
+)
+def test_store_help_questions_get_their_topic(message: str, topic: str) -> None:
+    assert route(message) == topic
+
+
+@pytest.mark.parametrize("message", ["black hoodies under $50", "track pants for men", "a wool scarf"])
+def test_product_searches_are_not_store_help(message: str) -> None:
+    assert route(message) is None
+
+
+def test_all_weather_products_are_not_weather_questions() -> None:
+    assert route("is the All-Weather tank reflective?") is None
+
+
+def test_the_demo_policy_has_a_section_for_every_topic() -> None:
+    doc = load_policy(DEFAULT_POLICY_PATH, TOPICS)
+    assert set(TOPICS) <= set(doc.sections)
+    assert "30 days" in doc.sections["returns"].text
+
+
+def test_a_policy_without_a_routed_topic_fails_at_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "policy.md"
+    path.write_text("## Returns <!-- topic: returns -->\nThirty days.\n")
+    with pytest.raises(ValueError, match="shipping"):
+        load_policy(path, ("returns", "shipping"))
