@@ -6,6 +6,7 @@ import typer
 
 from evals.abstention import abstention, guard_latency
 from evals.extraction_cli import extraction
+from evals.pii_bench import pii
 from evals.redteam_cli import redteam
 from evals.runner_cli import register as register_classification_evals
 
@@ -14,4 +15,5 @@ app.command(name="abstention")(abstention)
 app.command(name="guard-latency")(guard_latency)
 app.command(name="extraction")(extraction)
 app.command(name="redteam")(redteam)
+app.command(name="pii")(pii)
 register_classification_evals(app)  # run, worker, status, simulate, train-classifier

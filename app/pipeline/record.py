@@ -67,6 +67,7 @@ class TurnDraft:
     turn_id: str
     message: str
     before: ConversationState
+    redacted: list[str] = field(default_factory=list)  # PII kinds removed from the message on entry
     timer: StageTimer = field(default_factory=StageTimer)
     llm: LlmTurnLog = field(default_factory=LlmTurnLog.begin)  # LLM calls, fallbacks, prompt versions
     turn: ShoppingTurn | None = None
@@ -104,4 +105,5 @@ class TurnDraft:
             fallbacks=self.llm.fallbacks,
             fenced=self.search.fenced,
             usage=self.llm.usage(),
+            redacted=self.redacted,
         )

@@ -33,6 +33,7 @@ from app.pipeline.remember import merge, search_text
 from app.pipeline.respond import Responder, ResponseContext
 from app.pipeline.retrieve import Retriever
 from app.pipeline.state_store import StateStore
+from app.privacy import redact
 from app.telemetry import end_turn, record_guard, record_rerank, record_retrieval, stage, turn_span
 from app.telemetry.timing import StageTimer
 
@@ -106,7 +107,13 @@ class TurnPipeline:
         on_products: ProductsHook | None = None,
         token_hash: str | None = None,
     ) -> TurnResult:
-        """One turn. ``token_hash`` binds a *new* conversation to its shopper's access token."""
+        """One turn. ``token_hash`` binds a *new* conversation to its shopper's access token.
+
+        The message is redacted here, first, before tokenisation or anything else reads it: every
+        stage, the state, the spans, the log and the reply see ``[EMAIL]`` and never the address
+        (after tokenisation "jane.doe@example.com" is "jane doe example com", which no pattern
+        recognises any more)."""
+        message, found = redact(message)
         cid = conversation_id or await self.new_conversation_id()
         async with self.store.lock(cid):
             before = await self.store.get(cid)
@@ -115,7 +122,9 @@ class TurnPipeline:
                     raise UnknownConversation(conversation_id)
                 before = ConversationState(conversation_id=cid, token_hash=token_hash)
             with turn_span(cid, message) as root:
-                result = await self._turn(TurnDraft("t_" + uuid.uuid4().hex, message, before), on_products)
+                result = await self._turn(
+                    TurnDraft("t_" + uuid.uuid4().hex, message, before, redacted=found), on_products
+                )
                 end_turn(root, result.record)
             return result
 
