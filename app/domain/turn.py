@@ -144,6 +144,10 @@ class TurnRecord(BaseModel):
     redacted: list[str] = Field(
         default_factory=list, description="PII kinds removed before storage (email, phone, card, iban)."
     )
+    trace_id: str | None = Field(default=None, description="OpenTelemetry trace id of the turn (hex).")
+    span_id: str | None = Field(
+        default=None, description="The turn's root span id (hex): eval labels are annotated on it."
+    )
 
 
 class ShownProduct(BaseModel):

@@ -34,7 +34,19 @@ from app.pipeline.respond import Responder, ResponseContext
 from app.pipeline.retrieve import Retriever
 from app.pipeline.state_store import StateStore
 from app.privacy import redact
-from app.telemetry import end_turn, record_guard, record_rerank, record_retrieval, stage, turn_span
+from app.telemetry import (
+    end_turn,
+    record_embedding,
+    record_extraction,
+    record_guard,
+    record_json_output,
+    record_rerank,
+    record_retrieval,
+    record_state,
+    record_text_output,
+    stage,
+    turn_span,
+)
 from app.telemetry.timing import StageTimer
 
 
@@ -132,16 +144,18 @@ class TurnPipeline:
         """The stages, in order. Embed through fence are CPU-bound and run back to back in one
         worker-thread hop (``_offload``)."""
         timer = draft.timer
-        with stage(timer, "extract"):
+        with stage(timer, "extract") as sp:
             turn = draft.turn = await self.extractor.extract(draft.message, draft.before)
-        with stage(timer, "remember"):
+            record_extraction(sp, draft.message, turn)
+        with stage(timer, "remember") as sp:
             state = merge(draft.before, turn)
+            record_state(sp, state)
         search = draft.search = SearchOutcome(turn, draft.before, state)
         await self._offload(search, timer, self._embed, self._guard, self._retrieve, self._rank, self._fence)
         action = draft.action = await self._act(turn, search.state, draft.turn_id, timer)
         if on_products is not None:  # streaming: the products go out before the reply is written
             await on_products(self._preview(draft))
-        with stage(timer, "respond"):
+        with stage(timer, "respond") as sp:
             reply = draft.reply = await self.responder.respond(
                 ResponseContext(
                     turn=turn,
@@ -155,6 +169,7 @@ class TurnPipeline:
                     suggestions=action.suggestions,
                 )
             )
+            record_text_output(sp, reply.text)
         record = draft.record(self.clock(), self.versions)
         await self._log(record)  # before the state advances: a turn that cannot be logged did not happen
         await self.store.put(action.state)
@@ -186,8 +201,9 @@ class TurnPipeline:
 
     def _embed(self, search: SearchOutcome, timer: StageTimer) -> None:
         if search.text:
-            with stage(timer, "embed"):
+            with stage(timer, "embed") as sp:
                 search.query_vec = self.encoder.encode_query(search.text)
+                record_embedding(sp, self.encoder.version, search.text)
 
     def _guard(self, search: SearchOutcome, timer: StageTimer) -> None:
         """Abstain when the request lands outside the catalog; an abstained request must not
@@ -218,18 +234,20 @@ class TurnPipeline:
                 search.candidates = self.retriever.retrieve(
                     search.query_vec, search.text, search.state.filters
                 )
-                record_retrieval(span, search.text, search.candidates)
+                record_retrieval(span, search.text, search.candidates, self.catalog)
 
     def _rank(self, search: SearchOutcome, timer: StageTimer) -> None:
         with stage(timer, "rank") as span:
             search.ranked = self.ranker.rank(search.candidates, self.catalog, search.state)
-            record_rerank(span, search.ranked, self.versions.get("ranker", "ranker"), self.show_limit)
+            ranker = self.versions.get("ranker", "ranker")
+            record_rerank(span, search.ranked, ranker, self.show_limit, self.catalog)
 
     def _fence(self, search: SearchOutcome, timer: StageTimer) -> None:
         """Only products inside the guard's radius may be presented."""
         assert search.query_vec is not None  # _retrieve settles the turn without one
-        with stage(timer, "fence"):
+        with stage(timer, "fence") as span:
             presentable, search.fenced = self.guard.fence(search.query_vec, search.ranked)
+            record_json_output(span, {"fenced": search.fenced, "kept": len(presentable)})
         search.shown = self.catalog.many([c.product_id for c in presentable[: self.show_limit]])
         search.state = search.state.model_copy(update={"last_results": [p.id for p in search.shown]})
 
