@@ -84,9 +84,7 @@ async def post_label(
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown turn '{turn_id}'")
     annotator = phoenix_annotator(settings.phoenix_url, settings.phoenix_enabled)
     if annotator is not None:
-        background.add_task(
-            to_thread.run_sync, export_pending, services.engine, annotator, settings.phoenix_batch
-        )
+        background.add_task(export_pending, services.engine, annotator, settings.phoenix_batch)
     return result
 
 
