@@ -1,16 +1,23 @@
-"""PII redaction for everything the turn log stores.
+"""PII redaction: e-mail addresses, phone numbers, payment cards and IBANs become placeholders.
 
-The log stage passes the shopper's message, the reply and the free text of the state snapshots
-through ``redact`` before anything is written, so e-mail addresses, phone numbers, payment card
-numbers and IBANs never reach the ``turns`` table, the eval stream or a trace.
+``TurnPipeline.run`` calls ``redact`` on the shopper's message where it enters, before the
+extractor tokenises it, so nothing derived from it — the state and its remembered query, the
+retriever's query, the embedding cache key, spans, logs, the stream, the turn record — can carry
+PII (after tokenisation "jane.doe@example.com" is "jane doe example com", which no pattern finds).
+The log stage and the span helpers redact again, as a second net for text a stage produced.
 
-Why regexes plus checksums rather than an NER model: the four kinds are syntactic, the check runs on
-every turn on the request path (microseconds, no model), and checksums keep the false-positive rate
-low where it matters — a 16-digit number is only a card when it passes Luhn (and is written the way
-cards are: unbroken or in groups of three or more digits), a country-prefixed
-string is only an IBAN when it passes ISO 7064 mod 97. Shopping text is full of numbers (prices,
-sizes, quantities), so the phone pattern needs 7–15 digits, refuses a leading currency sign and
-needs an international prefix or a group of three or more digits (a list of sizes is not a phone).
+Two detectors, chosen per kind by measurement (``ctp evals pii``, docs/evals.md):
+
+* Presidio's pattern recognisers (``app/privacy/presidio.py``: e-mail, ``phonenumbers`` for
+  phones, cards, IBANs; no spaCy model) — the maintained library, used for every kind. Its phone
+  matches are kept only when ``looks_like_phone`` agrees: ``phonenumbers`` takes a list of sizes or
+  a four-digit count for a valid number of some region.
+* The checksum detector below, kept only for cards and IBANs, where it beats Presidio: a 13–19
+  digit run is a card when it passes Luhn and is grouped the way cards are (unbroken or groups of
+  three or more digits — a list of two-digit sizes can pass Luhn), which also finds 2-series
+  Mastercards; an IBAN is any case or spacing of country + check digits + BBAN that passes ISO 7064
+  mod 97. Its e-mail and phone patterns remain for the benchmark's comparison.
+
 Redaction is idempotent: the placeholders contain no digits and no ``@``.
 """
 
@@ -171,7 +178,7 @@ def redact(text: str) -> tuple[str, list[str]]:
     sorted kinds found (``email``, ``iban``, ``card``, ``phone``).
 
     Presidio's recognisers find them; the checksum detector runs beside it for the kinds where it
-    finds what Presidio misses (measured by ``ctp privacy bench``, see ``DETECTORS``)."""
+    finds what Presidio misses (measured by ``ctp evals pii``, see ``DETECTORS``)."""
     return redact_with(text, DETECTORS)
 
 
@@ -193,6 +200,13 @@ def redact_json(value: Any) -> tuple[Any, list[str]]:
     return walk(value), sorted(found)
 
 
-#: What ``redact`` runs: Presidio, and beside it today's checksum detector where it adds recall on
-#: the generated set (``ctp privacy bench``; figures in docs/privacy.md).
-DETECTORS: tuple[Detector, ...] = (plausible_presidio_spans, checksum_spans)
+def card_and_iban_spans(text: str) -> list[Span]:
+    """The checksum detector's cards and IBANs: the two kinds where it beats Presidio on the
+    generated set (Presidio misses 2-series Mastercards and IBANs written in lower case or split
+    oddly; ``ctp evals pii``)."""
+    return [s for s in checksum_spans(text) if s.kind in ("card", "iban")]
+
+
+#: What ``redact`` runs: Presidio for every kind (phones filtered by ``looks_like_phone``), and the
+#: checksum detector only where it measured better — cards and IBANs (figures in docs/evals.md).
+DETECTORS: tuple[Detector, ...] = (plausible_presidio_spans, card_and_iban_spans)

@@ -138,7 +138,7 @@ def flush_spans(timeout_ms: int = 10_000) -> None:
 
 
 def install_memory_exporter(
-    service_name: str = TRACER_NAME, project: str | None = None
+    service_name: str = TRACER_NAME, project: str | None = TRACER_NAME
 ) -> InMemorySpanExporter:
     """Collect finished spans in memory (tests and ``ctp evals simulate`` count them)."""
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
