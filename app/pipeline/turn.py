@@ -44,6 +44,7 @@ from app.telemetry import (
     record_retrieval,
     record_state,
     record_text_output,
+    span_ids,
     stage,
     turn_span,
 )
@@ -134,9 +135,10 @@ class TurnPipeline:
                     raise UnknownConversation(conversation_id)
                 before = ConversationState(conversation_id=cid, token_hash=token_hash)
             with turn_span(cid, message) as root:
-                result = await self._turn(
-                    TurnDraft("t_" + uuid.uuid4().hex, message, before, redacted=found), on_products
+                draft = TurnDraft(
+                    "t_" + uuid.uuid4().hex, message, before, redacted=found, span=span_ids(root)
                 )
+                result = await self._turn(draft, on_products)
                 end_turn(root, result.record)
             return result
 
