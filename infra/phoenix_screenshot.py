@@ -38,8 +38,19 @@ def main() -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(f"{args.url}/projects/{project_id}/traces/{trace_id}?selectedSpanNodeId=", wait_until="networkidle")
-        page.wait_for_timeout(3000)
+        page.goto(
+            f"{args.url}/projects/{project_id}/traces/{trace_id}?selectedSpanNodeId=",
+            wait_until="networkidle",
+        )
+        page.get_by_text("retrieve", exact=True).first.wait_for(timeout=60_000)  # the span tree loaded
+        page.get_by_role("button", name="turn").or_(page.get_by_text("turn", exact=True)).first.click(
+            force=True
+        )
+        page.wait_for_timeout(1000)
+        box = page.get_by_text("friction").first.bounding_box()  # the root row carries the chips
+        if box:
+            page.mouse.click(box["x"] + 10, box["y"] - 30)  # the root row: input, output, annotations
+        page.wait_for_timeout(2500)
         for label in ("Annotations", "Feedback"):
             tab = page.get_by_role("tab", name=label)
             if tab.count():

@@ -70,6 +70,9 @@ def test_turns_sessions_documents_and_annotations_reach_phoenix(
 ) -> None:
     live = settings.model_copy(update={"phoenix_url": phoenix_url, "phoenix_project": PROJECT})
     assert setup_tracing(live)
+    r = redis.Redis.from_url(settings.redis_url)
+    group = f"phoenix-live-{time.time_ns()}"  # from now on: the stream also holds earlier sessions' turns
+    r.xgroup_create(settings.eval_stream, group, id="$", mkstream=True)
     messages = ["black hoodies for men, my email is jane.doe@example.com", "under $60", "what about jackets"]
 
     async def converse() -> list[str]:
@@ -113,17 +116,17 @@ def test_turns_sessions_documents_and_annotations_reach_phoenix(
     content = attrs.get("retrieval.documents.0.document.content") or str(attrs.get("retrieval.documents"))
     assert "USD" in content, sorted(attrs)[:20]
 
-    r = redis.Redis.from_url(settings.redis_url)
     worker = EvalWorker(
         redis=r,
         engine=services.engine,
         catalog=services.catalog,
         specs=code_evaluators(),
         stream=settings.eval_stream,
-        group="phoenix-live-test",
+        group=group,
         annotator=phoenix_annotator(phoenix_url),
     )
-    worker.run(max_seconds=20, idle_exit_s=3)
+    worker.run(max_seconds=30, idle_exit_s=3)
+    assert worker.labelled >= len(turn_ids) and worker.annotated >= len(turn_ids)
     annotator = phoenix_annotator(phoenix_url)
     assert annotator is not None
     add_label(
