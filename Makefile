@@ -66,7 +66,7 @@ test: install lint  ## lint, type-check and run the test suite against real Redi
 # The markers are set by tests/conftest.py from the fixtures a test uses: no Redis, PostgreSQL, started
 # API/Streamlit (server), Chromium (browser), built catalog or encoder model (slow), real LLM (llm).
 test-fast: install lint  ## lint, type-check and the unit tests that need no server, browser or built catalog (< 2 min)
-	$(VENV)/bin/pytest -q -m "not llm and not server and not browser and not slow"
+	$(VENV)/bin/pytest -q -m "not llm and not phoenix and not server and not browser and not slow"
 
 USERS ?= 32
 DURATION ?= 60s
