@@ -96,3 +96,17 @@ async def test_phoenix_down_leaves_labels_pending_and_a_later_call_posts_them(
 def test_scores_follow_the_label_vocabulary() -> None:
     assert (label_score("refusal", "answered"), label_score("refusal", "refused")) == (1.0, 0.0)
     assert label_score("refusal", "n/a") is None
+
+
+def test_the_off_switch_disables_span_export_and_annotations() -> None:
+    from app.settings import Settings
+    from app.telemetry import otlp_endpoint
+    from app.telemetry.annotations import phoenix_annotator
+
+    on = Settings(phoenix_url="http://127.0.0.1:6006")
+    off = Settings(
+        phoenix_url="http://127.0.0.1:6006", otlp_endpoint="http://x/v1/traces", phoenix_enabled=False
+    )
+    assert otlp_endpoint(on) == "http://127.0.0.1:6006/v1/traces"
+    assert otlp_endpoint(off) is None
+    assert phoenix_annotator(off.phoenix_url, off.phoenix_enabled) is None
