@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install demo build serve ui test test-fast lint format bench loadtest loadtest-sweep clean llm-local
+.PHONY: phoenix phoenix-install test-phoenix install demo build serve ui test test-fast lint format bench loadtest loadtest-sweep clean llm-local
 
 install: $(VENV)/.installed
 
@@ -18,6 +18,25 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0"
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
 	touch $@
+
+# Arize Phoenix in its own virtualenv: it is large and pins its own dependencies, so it must not
+# share the app's. `make phoenix` serves it on loopback, offline (infra/phoenix.py); run the API
+# with CTP_PHOENIX_URL=http://127.0.0.1:$(PHOENIX_PORT) to send it traces and annotations.
+PHOENIX_VENV ?= .phoenix-venv
+PHOENIX_PORT ?= 6006
+
+phoenix-install: $(PHOENIX_VENV)/.installed
+
+$(PHOENIX_VENV)/.installed:
+	test -x $(PHOENIX_VENV)/bin/python || $(PYTHON) -m venv $(PHOENIX_VENV)
+	$(PHOENIX_VENV)/bin/pip install -q --disable-pip-version-check "arize-phoenix>=12"
+	touch $@
+
+phoenix: install phoenix-install  ## Arize Phoenix on http://127.0.0.1:$(PHOENIX_PORT), data in var/phoenix
+	$(PY) -m infra.phoenix --port $(PHOENIX_PORT) --dir var/phoenix
+
+test-phoenix: install phoenix-install  ## the real check against a real Phoenix server (opt-in; ~1 min after the install)
+	$(VENV)/bin/pytest -q -m phoenix tests/test_phoenix_live.py
 
 demo: install  ## build the catalog + index, then run API and UI
 	$(VENV)/bin/ctp demo
@@ -47,7 +66,7 @@ test: install lint  ## lint, type-check and run the test suite against real Redi
 # The markers are set by tests/conftest.py from the fixtures a test uses: no Redis, PostgreSQL, started
 # API/Streamlit (server), Chromium (browser), built catalog or encoder model (slow), real LLM (llm).
 test-fast: install lint  ## lint, type-check and the unit tests that need no server, browser or built catalog (< 2 min)
-	$(VENV)/bin/pytest -q -m "not llm and not server and not browser and not slow"
+	$(VENV)/bin/pytest -q -m "not llm and not phoenix and not server and not browser and not slow"
 
 USERS ?= 32
 DURATION ?= 60s

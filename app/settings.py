@@ -140,6 +140,16 @@ class Settings(BaseSettings):
         default=None, description="OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:6006/v1/traces (Phoenix)."
     )
     otel_service_name: str = "chat-to-purchase"
+    phoenix_enabled: bool = Field(
+        default=True, description="false: no span export and no annotations, whatever else is set."
+    )
+    phoenix_url: str | None = Field(
+        default=None,
+        description="Phoenix server, e.g. http://127.0.0.1:6006: spans go to its /v1/traces (unless "
+        "CTP_OTLP_ENDPOINT says otherwise) and eval labels become annotations on the turn spans.",
+    )
+    phoenix_project: str = Field(default="chat-to-purchase", description="Phoenix project of the spans.")
+    phoenix_batch: int = Field(default=200, ge=1, description="Labels posted to Phoenix per request.")
     eval_stream: str = Field(default="ctp:turns", description="Redis Stream every logged turn is added to.")
     eval_stream_maxlen: int = Field(default=100_000, ge=100, description="Approximate stream cap.")
     eval_group: str = Field(default="evals", description="Consumer group of the online eval worker.")

@@ -9,6 +9,7 @@ from evals.dialogue_cli import dialogue, storehelp
 from evals.encoder_quality import encoders
 from evals.extraction_cli import extraction
 from evals.guard_training import train_guard
+from evals.pii_bench import pii
 from evals.redteam_cli import redteam
 from evals.runner_cli import register as register_classification_evals
 
@@ -21,4 +22,5 @@ app.command(name="encoders")(encoders)
 app.command(name="redteam")(redteam)
 app.command(name="dialogue")(dialogue)
 app.command(name="storehelp")(storehelp)
+app.command(name="pii")(pii)
 register_classification_evals(app)  # run, worker, status, simulate, train-classifier

@@ -13,6 +13,11 @@ Delivery is at-least-once and the writes are idempotent, so the combination is e
 * ``sweep`` labels turns that never reached the stream (publish failed, the stream was trimmed,
   Redis was flushed): it asks the database for turns without a label of each evaluator. The
   worker sweeps on start and every ``sweep_every_s``, so every turn is eventually labelled.
+
+With an ``annotator`` (``CTP_PHOENIX_URL`` set, Phoenix enabled) the worker also posts the labels
+to Phoenix as annotations on each turn's span, after they are in SQL and every
+``export_every_s``: a label Phoenix did not take (down, span not ingested yet) stays pending in
+``phoenix_annotations`` and is retried; the SQL labels never wait for Phoenix.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from sqlalchemy import Engine, func, select
 
 from app.catalog.snapshot import CatalogSnapshot
 from app.storage.schema import eval_results, turns
+from app.telemetry.annotations import SpanAnnotator, export_pending
 from evals.context import load_contexts
 from evals.evaluators.registry import EvaluatorSpec, evaluate
 from evals.store import turns_missing, write_results
@@ -64,8 +70,12 @@ class EvalWorker:
     max_attempts: int = 5
     min_idle_ms: int = 30_000
     batch: int = 32
+    annotator: SpanAnnotator | None = None
+    annotation_batch: int = 200
+    export_every_s: float = 10.0
     labelled: int = 0
     dead: int = 0
+    annotated: int = 0
 
     @property
     def dead_letter(self) -> str:
@@ -89,6 +99,14 @@ class EvalWorker:
         if missing:
             raise LookupError(f"turns not in the database: {missing[:3]}")
         return written
+
+    def export(self) -> int:
+        """Post pending labels to Phoenix (no-op without an annotator); never raises."""
+        if self.annotator is None:
+            return 0
+        n = export_pending(self.engine, self.annotator, self.annotation_batch)
+        self.annotated += n
+        return n
 
     def _handle(self, entries: list[Entry]) -> int:
         done = 0
@@ -160,8 +178,9 @@ class EvalWorker:
     ) -> None:
         """Consume until ``max_seconds`` pass or nothing arrives for ``idle_exit_s`` (None: forever)."""
         self.ensure_group()
-        start = last_work = last_sweep = time.monotonic()
+        start = last_work = last_sweep = last_export = time.monotonic()
         self.sweep()
+        self.export()
         while True:
             n = self.retry_stale() + self.read_new()
             now = time.monotonic()
@@ -170,9 +189,14 @@ class EvalWorker:
             if now - last_sweep >= sweep_every_s:
                 self.sweep()
                 last_sweep = now
+            if now - last_export >= self.export_every_s:
+                self.export()
+                last_export = now
             if max_seconds is not None and now - start >= max_seconds:
+                self.export()
                 return
             if idle_exit_s is not None and now - last_work >= idle_exit_s:
+                self.export()
                 return
 
 

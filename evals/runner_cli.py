@@ -15,8 +15,12 @@ import typer
 
 from app.domain.labels import Backend
 from app.settings import Settings
+from app.telemetry import flush_spans
+from app.telemetry.annotations import export_pending, phoenix_annotator
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from app.bootstrap import Services
 
 
@@ -54,12 +58,24 @@ def run(
         result = run_logged(svc, specs, ids)
     else:
         raise typer.BadParameter(f"unknown suite '{suite}' (conversations | logged)")
+    annotated = _annotate(settings, svc.engine)
     out = render(result.rows, result.suite, settings.var_dir / "reports")
     typer.echo(f"{result.turns} turns, {len(result.rows)} labels ({result.written} new) → {out}/report.md")
     typer.echo(
         f"hallucination {problem_rate(result.rows, 'hallucination')}, refusal accuracy "
         f"{refusal_accuracy(result.rows)}, intent accuracy {intent_accuracy(result.rows)}"
     )
+    if annotated is not None:
+        typer.echo(f"annotated in Phoenix: {annotated} (the rest stay pending; the worker retries them)")
+
+
+def _annotate(settings: Settings, engine: Engine) -> int | None:
+    """Post the new labels to Phoenix, after flushing the spans of turns this run traced."""
+    annotator = phoenix_annotator(settings.phoenix_url, settings.phoenix_enabled)
+    if annotator is None:
+        return None
+    flush_spans()
+    return export_pending(engine, annotator, settings.phoenix_batch)
 
 
 def worker(
@@ -87,10 +103,12 @@ def worker(
         stream=settings.eval_stream,
         group=settings.eval_group,
         max_attempts=settings.eval_max_attempts,
+        annotator=phoenix_annotator(settings.phoenix_url, settings.phoenix_enabled),
+        annotation_batch=settings.phoenix_batch,
     )
     typer.echo(f"worker {w.consumer} on {w.stream} / {w.group}: {len(w.specs)} evaluators")
     w.run(max_seconds=max_seconds, idle_exit_s=idle_exit)
-    typer.echo(f"labelled {w.labelled}, dead-lettered {w.dead}")
+    typer.echo(f"labelled {w.labelled}, dead-lettered {w.dead}, annotated in Phoenix {w.annotated}")
 
 
 def status() -> None:

@@ -174,6 +174,10 @@ class TurnRecord(BaseModel):
     answer: str | None = None
     evidence: str | None = None
     relaxed: list[str] = Field(default_factory=list)
+    trace_id: str | None = Field(default=None, description="OpenTelemetry trace id of the turn (hex).")
+    span_id: str | None = Field(
+        default=None, description="The turn's root span id (hex): eval labels are annotated on it."
+    )
 
 
 class ShownProduct(BaseModel):

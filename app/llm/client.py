@@ -24,6 +24,7 @@ import instructor
 import openai
 from instructor.core.hooks import Hooks
 from openai.types.chat import ChatCompletionMessageParam
+from openinference.instrumentation import using_prompt_template
 from pydantic import BaseModel
 
 from app.llm.breaker import CircuitBreaker
@@ -146,16 +147,18 @@ class LlmClient:
         hooks.on("completion:response", on_response)
         start = time.perf_counter()
         try:
-            result = await self.client.create(
-                response_model=response_model,
-                messages=messages,
-                max_retries=self.config.max_retries,
-                context=context,
-                hooks=hooks,
-                model=self.config.model,
-                temperature=self.config.temperature,
-                max_tokens=self.config.max_tokens,
-            )
+            # The instrumented OpenAI client (app.telemetry.setup_tracing) puts it on the LLM span.
+            with using_prompt_template(template=stage, version=prompt_version):
+                result = await self.client.create(
+                    response_model=response_model,
+                    messages=messages,
+                    max_retries=self.config.max_retries,
+                    context=context,
+                    hooks=hooks,
+                    model=self.config.model,
+                    temperature=self.config.temperature,
+                    max_tokens=self.config.max_tokens,
+                )
         except Exception as exc:
             reason = classify(exc)
             if reason in ENDPOINT_FAILURES:

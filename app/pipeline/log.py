@@ -33,9 +33,9 @@ def redact_record(record: TurnRecord) -> TurnRecord:
     reply, k2 = redact(record.reply)
     before, k3 = redact_json(record.state_before)
     after, k4 = redact_json(record.state_after)
-    kinds = sorted({*k1, *k2, *k3, *k4})
-    if not kinds:
+    if not (k1 or k2 or k3 or k4):
         return record
+    kinds = sorted({*record.redacted, *k1, *k2, *k3, *k4})
     update = {"state_before": before, "state_after": after, "redacted": kinds}
     return record.model_copy(update={"message": message, "reply": reply, **update})
 

@@ -70,6 +70,8 @@ class TurnDraft:
     turn_id: str
     message: str
     before: ConversationState
+    redacted: list[str] = field(default_factory=list)  # PII kinds removed from the message on entry
+    span: tuple[str, str] | None = None  # (trace id, span id) of the turn's root span, when traced
     timer: StageTimer = field(default_factory=StageTimer)
     llm: LlmTurnLog = field(default_factory=LlmTurnLog.begin)  # LLM calls, fallbacks, prompt versions
     turn: ShoppingTurn | None = None
@@ -110,4 +112,7 @@ class TurnDraft:
             answer=self.reply.answer,
             evidence=self.reply.evidence,
             relaxed=self.reply.relaxed,
+            redacted=self.redacted,
+            trace_id=self.span[0] if self.span else None,
+            span_id=self.span[1] if self.span else None,
         )

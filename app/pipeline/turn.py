@@ -39,7 +39,21 @@ from app.pipeline.respond import Responder, ResponseContext
 from app.pipeline.retrieve import Retriever
 from app.pipeline.state_store import StateStore
 from app.pipeline.understand import Understander, with_focus
-from app.telemetry import end_turn, record_guard, record_rerank, record_retrieval, stage, turn_span
+from app.privacy import redact
+from app.telemetry import (
+    end_turn,
+    record_embedding,
+    record_extraction,
+    record_guard,
+    record_json_output,
+    record_rerank,
+    record_retrieval,
+    record_state,
+    record_text_output,
+    span_ids,
+    stage,
+    turn_span,
+)
 from app.telemetry.timing import StageTimer
 
 log = logging.getLogger(__name__)
@@ -115,7 +129,13 @@ class TurnPipeline:
         on_products: ProductsHook | None = None,
         token_hash: str | None = None,
     ) -> TurnResult:
-        """One turn. ``token_hash`` binds a *new* conversation to its shopper's access token."""
+        """One turn. ``token_hash`` binds a *new* conversation to its shopper's access token.
+
+        The message is redacted here, first, before tokenisation or anything else reads it: every
+        stage, the state, the spans, the log and the reply see ``[EMAIL]`` and never the address
+        (after tokenisation "jane.doe@example.com" is "jane doe example com", which no pattern
+        recognises any more)."""
+        message, found = redact(message)
         cid = conversation_id or await self.new_conversation_id()
         async with self.store.lock(cid):
             before = await self.store.get(cid)
@@ -124,7 +144,10 @@ class TurnPipeline:
                     raise UnknownConversation(conversation_id)
                 before = ConversationState(conversation_id=cid, token_hash=token_hash)
             with turn_span(cid, message) as root:
-                result = await self._turn(TurnDraft("t_" + uuid.uuid4().hex, message, before), on_products)
+                draft = TurnDraft(
+                    "t_" + uuid.uuid4().hex, message, before, redacted=found, span=span_ids(root)
+                )
+                result = await self._turn(draft, on_products)
                 end_turn(root, result.record)
             return result
 
@@ -132,13 +155,15 @@ class TurnPipeline:
         """The stages, in order. Embed through fence are CPU-bound and run back to back in one
         worker-thread hop (``_offload``)."""
         timer = draft.timer
-        with stage(timer, "extract"):
+        with stage(timer, "extract") as sp:
             turn = draft.turn = await self.extractor.extract(draft.message, draft.before)
+            record_extraction(sp, draft.message, turn)
         if self.understander is not None:
             with stage(timer, "understand"):
                 turn = draft.turn = self.understander.understand(draft.message, turn, draft.before)
-        with stage(timer, "remember"):
+        with stage(timer, "remember") as sp:
             state = merge(draft.before, turn)
+            record_state(sp, state)
         search = draft.search = SearchOutcome(turn, draft.before, state)
         await self._offload(
             search, timer, self._embed, self._guard, self._retrieve, self._rank, self._fence, self._relax
@@ -151,7 +176,7 @@ class TurnPipeline:
             )
         if on_products is not None:  # streaming: the products go out before the reply is written
             await on_products(self._preview(draft))
-        with stage(timer, "respond"):
+        with stage(timer, "respond") as sp:
             reply = draft.reply = await self.responder.respond(
                 ResponseContext(
                     turn=turn,
@@ -168,6 +193,7 @@ class TurnPipeline:
                     message=draft.message,
                 )
             )
+            record_text_output(sp, reply.text)
         action.state = with_focus(action.state, turn, reply.product_ids)
         record = draft.record(self.clock(), self.versions)
         await self._commit(record, draft.before, action)
@@ -199,8 +225,9 @@ class TurnPipeline:
 
     def _embed(self, search: SearchOutcome, timer: StageTimer) -> None:
         if search.text:
-            with stage(timer, "embed"):
+            with stage(timer, "embed") as sp:
                 search.query_vec = self.encoder.encode_query(search.text)
+                record_embedding(sp, self.encoder.version, search.text)
 
     def _guard(self, search: SearchOutcome, timer: StageTimer) -> None:
         """Abstain when the request lands outside the catalog; an abstained request must not
@@ -246,18 +273,20 @@ class TurnPipeline:
                 search.candidates = self.retriever.retrieve(
                     search.query_vec, search.text, search.state.filters
                 )
-                record_retrieval(span, search.text, search.candidates)
+                record_retrieval(span, search.text, search.candidates, self.catalog)
 
     def _rank(self, search: SearchOutcome, timer: StageTimer) -> None:
         with stage(timer, "rank") as span:
             search.ranked = self.ranker.rank(search.candidates, self.catalog, search.state)
-            record_rerank(span, search.ranked, self.versions.get("ranker", "ranker"), self.show_limit)
+            ranker = self.versions.get("ranker", "ranker")
+            record_rerank(span, search.ranked, ranker, self.show_limit, self.catalog)
 
     def _fence(self, search: SearchOutcome, timer: StageTimer) -> None:
         """Only products inside the guard's radius may be presented."""
         assert search.query_vec is not None  # _retrieve settles the turn without one
-        with stage(timer, "fence"):
+        with stage(timer, "fence") as span:
             presentable, search.fenced = self.guard.fence(search.query_vec, search.ranked)
+            record_json_output(span, {"fenced": search.fenced, "kept": len(presentable)})
         # In stock only: a few more than shown are read, so a sold-out product leaves room for the next.
         offered = self.catalog.many([c.product_id for c in presentable[: self.show_limit * 3]])
         search.shown = sellable(offered, self.orders.available)[: self.show_limit]

@@ -163,3 +163,15 @@ human_labels = Table(
     Column("reviewer", String(128), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+# Which labels have reached Phoenix as span annotations (app/telemetry/annotations.py): one row per
+# posted label, so a label is posted until Phoenix has it and never again after. ``source`` is
+# ``eval`` (an eval_results row) or ``human`` (a human_labels row).
+phoenix_annotations = Table(
+    "phoenix_annotations",
+    metadata,
+    Column("source", String(8), primary_key=True),
+    Column("source_id", Integer, primary_key=True),
+    Column("turn_id", String(64), nullable=False, index=True),
+    Column("posted_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,4 +1,4 @@
-"""Evaluator specs and the function that runs them on one turn, with an EVALUATOR span each.
+"""Evaluator specs and the function that runs them on one turn.
 
 An evaluator is (name, version, backend, function). The version is part of the idempotency key
 in ``eval_results``: change a CODE rule, a judge prompt or retrain a classifier and bump or derive
@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from app.domain.labels import Backend, EvalResult
-from app.telemetry import evaluator_span, record_error, record_label
 from evals.evaluators.code import CODE_EVALUATORS
 from evals.labels import TurnContext
 
@@ -41,17 +40,12 @@ def code_evaluators(names: Sequence[str] | None = None) -> list[EvaluatorSpec]:
 
 
 def evaluate(ctx: TurnContext, specs: Sequence[EvaluatorSpec]) -> list[EvalResult]:
-    """One result per spec. An evaluator that raises marks its span as an error and propagates:
-    no label is better than a wrong one, and the worker leaves the turn pending to retry it."""
+    """One result per spec. An evaluator that raises propagates: no label is better than a wrong
+    one, and the worker leaves the turn pending to retry it. Labels are not traced as spans of their
+    own; they reach Phoenix as annotations on the turn's span (``app/telemetry/annotations.py``)."""
     out = []
     for spec in specs:
-        with evaluator_span(spec.name, spec.version, spec.backend.value, ctx.record.turn_id) as sp:
-            try:
-                label, explanation = spec.run(ctx)
-            except Exception as exc:
-                record_error(sp, exc)
-                raise
-            record_label(sp, label, explanation)
+        label, explanation = spec.run(ctx)
         out.append(
             EvalResult(
                 turn_id=ctx.record.turn_id,

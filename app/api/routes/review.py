@@ -12,15 +12,16 @@ from pathlib import Path as FsPath
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Path, Query, status
 from fastapi.responses import FileResponse, StreamingResponse
 
-from app.api.deps import ServicesDep
+from app.api.deps import ServicesDep, SettingsDep
 from app.api.schemas import ErrorBody
 from app.api.security import ReviewerDep
 from app.review.dashboard import abstention_plot_path, dashboard
 from app.review.models import Dashboard, HumanLabel, HumanLabelIn, TurnDetail, TurnFilters, TurnPage
 from app.review.store import add_label, export_lines, list_turns, turn_detail
+from app.telemetry.annotations import export_pending, phoenix_annotator
 
 router = APIRouter(
     prefix="/v1/review",
@@ -68,12 +69,22 @@ async def get_trace(turn_id: TurnId, _: ReviewerDep, services: ServicesDep) -> T
     responses={400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
 async def post_label(
-    turn_id: TurnId, body: HumanLabelIn, principal: ReviewerDep, services: ServicesDep
+    turn_id: TurnId,
+    body: HumanLabelIn,
+    principal: ReviewerDep,
+    services: ServicesDep,
+    settings: SettingsDep,
+    background: BackgroundTasks,
 ) -> HumanLabel:
-    """Set or correct one evaluator's label on a turn, as the calling reviewer, now."""
+    """Set or correct one evaluator's label on a turn, as the calling reviewer, now. With Phoenix
+    configured the label is then posted as a HUMAN annotation on the turn's span, after the
+    response; if Phoenix is down it stays pending and the eval worker posts it later."""
     result = await to_thread.run_sync(add_label, services.engine, turn_id, body, principal.name)
     if result is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown turn '{turn_id}'")
+    annotator = phoenix_annotator(settings.phoenix_url, settings.phoenix_enabled)
+    if annotator is not None:
+        background.add_task(export_pending, services.engine, annotator, settings.phoenix_batch)
     return result
 
 
