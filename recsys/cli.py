@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,6 +20,8 @@ from app.settings import Settings
 
 if TYPE_CHECKING:
     from app.domain.turn import Candidate, ConversationState
+    from app.pipeline.rank import Ranker
+    from recsys.runtime import Offline
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -60,11 +63,73 @@ def judge() -> None:
 
 
 @app.command()
-def evaluate(version: Annotated[str, typer.Option(help="Artifact version.")] = "current") -> None:
-    """NDCG@10 / MRR@10 / recall@50 (and recall@100 = candidate ceiling) on the held-out queries."""
+def pool(version: Annotated[str, typer.Option(help="Artifact version.")] = "current") -> None:
+    """Write evals/golden/pools_test.jsonl: every method's top 10 per held-out query, deduplicated
+    and shuffled (the judge cannot tell which ranker proposed a product)."""
+    from recsys.evaluate import collect_runs
+    from recsys.golden import load_queries
+    from recsys.pools import POOLS_FILE, pool_of, write_pools
+
+    queries = load_queries()
+    with _offline_rankers(version) as (offline, rankers):
+        runs = collect_runs(offline.source, queries, rankers, progress=typer.echo)
+    pools = []
+    for i, q in enumerate(queries):
+        members = pool_of(q.id, [pairs[i][0] for pairs in runs.values()])
+        pools.append({"id": q.id, "query": q.query, "need": q.need, "products": members})
+    write_pools(pools)
+    typer.echo(f"wrote {len(pools)} pools, {sum(len(p['products']) for p in pools)} pairs, to {POOLS_FILE}")
+
+
+@app.command("pool-show")
+def pool_show(start: int = 0, stop: int = 10) -> None:
+    """Print pools ``start``..``stop`` for judging: query, need, and each product's full text."""
+    from recsys.pools import load_pools, product_text
+    from recsys.runtime import open_offline
+
+    offline = open_offline(Settings())
+    try:
+        catalog = offline.source.catalog
+        for pool in load_pools()[start:stop]:
+            typer.echo(f"=== {pool['id']} «{pool['query']}» NEED: {pool['need']}")
+            for j, pid in enumerate(pool["products"]):  # type: ignore[arg-type]
+                p = catalog.get(pid)
+                typer.echo(f"  [{j}] " + (product_text(p) if p else f"{pid} (not in catalog)"))
+    finally:
+        offline.close()
+
+
+@contextmanager
+def _offline_rankers(version: str) -> Iterator[tuple[Offline, dict[str, Ranker]]]:
+    """The offline pieces and the two rankers every comparison runs: heuristic and LightGBM."""
     from app.pipeline.rank import HeuristicRanker
-    from app.pipeline.rank import Ranker as RankerProtocol
     from recsys import artifact
+    from recsys.ranker import LightGbmRanker
+    from recsys.runtime import open_offline, unit_vectors
+
+    settings = Settings()
+    offline = open_offline(settings)
+    try:
+        meta, model, _ = artifact.load(settings.var_dir, version)
+        vectors = unit_vectors(offline.index, [p.id for p in offline.source.catalog.all()])
+        rankers: dict[str, Ranker] = {
+            "heuristic ranker": HeuristicRanker(),
+            f"LightGBM ({meta.version})": LightGbmRanker(model, meta.version, vectors),
+        }
+        yield offline, rankers
+    finally:
+        offline.close()
+
+
+@app.command()
+def evaluate(
+    version: Annotated[str, typer.Option(help="Artifact version.")] = "current",
+    judgments: Annotated[
+        str, typer.Option(help="need: graded need-based judgments; constraints: the attribute rule.")
+    ] = "need",
+) -> None:
+    """NDCG@10 / MRR@10 / recall@50 (and recall@100 = candidate ceiling) on the held-out queries,
+    paired-bootstrap CIs, and the share of each method's top 10 that is unjudged."""
     from recsys.evaluate import (
         collect_runs,
         load_judged,
@@ -74,31 +139,38 @@ def evaluate(version: Annotated[str, typer.Option(help="Artifact version.")] = "
         summarise,
     )
     from recsys.golden import load_queries
-    from recsys.ranker import LightGbmRanker
-    from recsys.runtime import open_offline, unit_vectors
+    from recsys.pools import load_need_judgments, unjudged_share
 
-    settings = Settings()
-    offline = open_offline(settings)
-    try:
-        judged = load_judged()
+    if judgments == "need":
+        need = load_need_judgments()
+        judged = [q.model_copy(update={"judgments": need[q.id]}) for q in load_queries() if q.id in need]
+        counts = sorted(len(j) for j in need.values())
         typer.echo(
-            f"{len(judged)} judged held-out queries ({len(load_queries()) - len(judged)} state no constraint)"
+            f"{len(judged)} held-out queries with need-based judgments: {sum(counts)} judgments, "
+            f"per query min {counts[0]} / median {counts[len(counts) // 2]} / max {counts[-1]}"
         )
-        meta, model, _ = artifact.load(settings.var_dir, version)
-        vectors = unit_vectors(offline.index, [p.id for p in offline.source.catalog.all()])
-        rankers: dict[str, RankerProtocol] = {
-            "heuristic ranker": HeuristicRanker(),
-            f"LightGBM ({meta.version})": LightGbmRanker(model, meta.version, vectors),
-        }
+    else:
+        judged = load_judged()
+        typer.echo(f"{len(judged)} held-out queries judged by the constraint rule")
+    with _offline_rankers(version) as (offline, rankers):
         runs = collect_runs(offline.source, judged, rankers, progress=typer.echo)
-    finally:
-        offline.close()
     typer.echo(markdown_table(summarise(runs)))
+    for method, pairs in runs.items():
+        share = unjudged_share([r for r, _ in pairs], [j for _, j in pairs])
+        typer.echo(f"unjudged in top 10, {method}: {share:.1%}")
     hybrid = per_query_ndcg(runs, "hybrid fusion (RRF)")
-    for name in rankers:
-        d = paired_delta(hybrid, per_query_ndcg(runs, name))
+    heuristic = per_query_ndcg(runs, "heuristic ranker")
+    lgbm = next(m for m in runs if m.startswith("LightGBM"))
+    best_name, best = max((("hybrid", hybrid), ("heuristic", heuristic)), key=lambda t: sum(t[1]))
+    for label, base, name in (
+        ("heuristic − hybrid", hybrid, "heuristic ranker"),
+        ("LightGBM − hybrid", hybrid, lgbm),
+        ("LightGBM − heuristic", heuristic, lgbm),
+        (f"LightGBM − best baseline ({best_name})", best, lgbm),
+    ):
+        d = paired_delta(base, per_query_ndcg(runs, name))
         typer.echo(
-            f"{name} − hybrid, NDCG@10: {d.mean:+.4f} (95 % paired bootstrap CI {d.ci_low:+.4f} … "
+            f"{label}, NDCG@10: {d.mean:+.4f} (95 % paired bootstrap CI {d.ci_low:+.4f} … "
             f"{d.ci_high:+.4f}); better on {d.better}, worse on {d.worse}, tied on {d.tied} queries"
         )
 

@@ -1,0 +1,82 @@
+"""Judging pools for the need-based relevance judgments (``evals/golden/need_judgments.jsonl``).
+
+A pool is the union of every method's top 10 for one held-out query (dense, sparse, hybrid, the
+heuristic ranker and LightGBM), deduplicated and shuffled with a seed derived from the query id, so
+the judge sees a list of products with no hint of which ranker proposed which, nor in what order.
+``product_text`` is what the judge reads: the product's full listing (name, type, gender, brand,
+price, description, attributes, colours, sizes, variants, rating). The guidelines are in
+``evals/golden/judging_guidelines.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from app.domain.catalog import Product
+from recsys.golden import GOLDEN_DIR
+
+POOL_DEPTH = 15
+POOLS_FILE = GOLDEN_DIR / "pools_test.jsonl"
+NEED_JUDGMENTS = GOLDEN_DIR / "need_judgments.jsonl"
+
+
+def pool_of(qid: str, rankings: Iterable[Sequence[str]], depth: int = POOL_DEPTH) -> list[str]:
+    """Union of each ranking's top ``depth``, deduplicated, in an order shuffled by the query id
+    (deterministic, and independent of which ranking contributed what)."""
+    members = sorted({pid for ranked in rankings for pid in ranked[:depth]})
+    seed = int(hashlib.sha256(qid.encode()).hexdigest()[:12], 16)
+    random.Random(seed).shuffle(members)
+    return members
+
+
+def write_pools(pools: Sequence[Mapping[str, object]], path: Path = POOLS_FILE) -> None:
+    path.write_text("".join(json.dumps(p) + "\n" for p in pools))
+
+
+def load_pools(path: Path = POOLS_FILE) -> list[dict[str, object]]:
+    with path.open() as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def product_text(p: Product, description_chars: int = 260) -> str:
+    """The listing as a judge reads it, one compact line per field that has a value."""
+    head = f"{p.name} | type={p.category or '?'} | gender={p.gender or '-'} | brand={p.brand or '-'} | ${p.price:.2f}"
+    rating = f"rating {p.rating:.1f} ({p.review_count} reviews)" if p.rating and p.review_count else "no reviews"
+    lines = [head + " | " + rating]
+    if p.colors or p.sizes:
+        lines.append(f"colours: {', '.join(p.colors) or '-'} | sizes: {', '.join(p.sizes) or '-'}")
+    attrs = {k: v for k, v in p.attributes.items() if v}
+    if p.materials:
+        attrs = {"material": p.materials, **attrs}
+    if attrs:
+        lines.append("; ".join(f"{k}: {', '.join(v[:5])}" for k, v in list(attrs.items())[:6]))
+    desc = " ".join(p.description.split())
+    lines.append("desc: " + (desc[:description_chars] + ("…" if len(desc) > description_chars else "") if desc else "(none)"))
+    return "\n    ".join(lines)
+
+
+def load_need_judgments(path: Path = NEED_JUDGMENTS) -> dict[str, dict[str, int]]:
+    """``{query id: {product id: grade}}`` from the judgments file (absent file: empty)."""
+    out: dict[str, dict[str, int]] = {}
+    if not path.exists():
+        return out
+    with path.open() as fh:
+        for line in fh:
+            if line.strip():
+                d = json.loads(line)
+                out.setdefault(d["id"], {})[d["product_id"]] = int(d["grade"])
+    return out
+
+
+def unjudged_share(rankings: Sequence[Sequence[str]], judged: Sequence[Mapping[str, int]], k: int = 10) -> float:
+    """Share of the top-``k`` results, over all queries, that have no judgment."""
+    total = missing = 0
+    for ranked, j in zip(rankings, judged, strict=True):
+        for pid in ranked[:k]:
+            total += 1
+            missing += pid not in j
+    return missing / total if total else 0.0
