@@ -42,21 +42,25 @@ def load_pools(path: Path = POOLS_FILE) -> list[dict[str, object]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def product_text(p: Product, description_chars: int = 260) -> str:
-    """The listing as a judge reads it, one compact line per field that has a value."""
-    head = f"{p.name} | type={p.category or '?'} | gender={p.gender or '-'} | brand={p.brand or '-'} | ${p.price:.2f}"
-    rating = f"rating {p.rating:.1f} ({p.review_count} reviews)" if p.rating and p.review_count else "no reviews"
-    lines = [head + " | " + rating]
-    if p.colors or p.sizes:
-        lines.append(f"colours: {', '.join(p.colors) or '-'} | sizes: {', '.join(p.sizes) or '-'}")
-    attrs = {k: v for k, v in p.attributes.items() if v}
-    if p.materials:
-        attrs = {"material": p.materials, **attrs}
-    if attrs:
-        lines.append("; ".join(f"{k}: {', '.join(v[:5])}" for k, v in list(attrs.items())[:6]))
+def product_text(p: Product, description_chars: int = 110) -> str:
+    """The listing as a judge reads it, on one line: name, type, gender, brand, price, rating,
+    colours, sizes, material/style/climate/pattern attributes and the start of the description
+    (a Kibana boilerplate description, "<name> by <brand> ... Available in <colours>", is shown
+    as ``~`` because it adds nothing to the fields before it)."""
+    parts = [p.name, p.category or "?", p.gender or "-", p.brand or "-", f"${p.price:.2f}"]
+    parts.append(f"{p.rating:.1f}★×{p.review_count}" if p.rating and p.review_count else "no reviews")
+    parts.append("col: " + (", ".join(p.colors) or "-"))
+    parts.append("sizes: " + (", ".join(p.sizes) or "-"))
+    attrs = {"material": p.materials, **{k: v for k, v in p.attributes.items() if k in ("style", "climate", "pattern", "activity")}}
+    parts.extend(f"{k}: {', '.join(v[:5])}" for k, v in attrs.items() if v)
     desc = " ".join(p.description.split())
-    lines.append("desc: " + (desc[:description_chars] + ("…" if len(desc) > description_chars else "") if desc else "(none)"))
-    return "\n    ".join(lines)
+    if not desc:
+        parts.append("desc: (none)")
+    elif desc.startswith(p.name) and len(desc) < len(p.name) + 120:
+        parts.append("~")
+    else:
+        parts.append(desc[:description_chars] + ("…" if len(desc) > description_chars else ""))
+    return " | ".join(parts)
 
 
 def load_need_judgments(path: Path = NEED_JUDGMENTS) -> dict[str, dict[str, int]]:
