@@ -63,36 +63,67 @@ def judge() -> None:
 
 
 @app.command()
-def pool(version: Annotated[str, typer.Option(help="Artifact version.")] = "current") -> None:
-    """Write evals/golden/pools_test.jsonl: every method's top 10 per held-out query, deduplicated
-    and shuffled (the judge cannot tell which ranker proposed a product)."""
+def pool(
+    version: Annotated[str, typer.Option(help="Artifact version.")] = "current",
+    extend: Annotated[
+        bool,
+        typer.Option(
+            "--extend",
+            help="Add the products of this LightGBM artifact's top 15 that no pool holds yet, as a "
+            "new judging round (the earlier rounds and their judgments stay as they are).",
+        ),
+    ] = False,
+    split: Annotated[
+        str, typer.Option(help="Golden split: test (evaluation) or train (training signal).")
+    ] = "test",
+    depth: Annotated[int, typer.Option(help="Top k of each method pooled.")] = 15,
+) -> None:
+    """Write evals/golden/pools_<split>.jsonl: every method's top ``depth`` per query of the split,
+    deduplicated and shuffled (the judge cannot tell which ranker proposed a product)."""
     from recsys.evaluate import collect_runs
     from recsys.golden import load_queries
-    from recsys.pools import POOLS_FILE, pool_of, write_pools
+    from recsys.pools import POOLS_FILE, extend_pools, load_pools, pool_of, write_pools
 
-    queries = load_queries()
+    queries = load_queries(splits=(split,))
+    path = POOLS_FILE.with_name(f"pools_{split}.jsonl")
     with _offline_rankers(version) as (offline, rankers):
+        if extend:
+            rankers = {k: v for k, v in rankers.items() if k.startswith("LightGBM")}
         runs = collect_runs(offline.source, queries, rankers, progress=typer.echo)
+    if extend:
+        pools, added = extend_pools(load_pools(path), queries, runs)
+        write_pools(pools, path)
+        typer.echo(f"added {added} unpooled products as a new round to {path}")
+        return
     pools = []
     for i, q in enumerate(queries):
-        members = pool_of(q.id, [pairs[i][0] for pairs in runs.values()])
+        members = pool_of(q.id, [pairs[i][0] for pairs in runs.values()], depth)
         pools.append({"id": q.id, "query": q.query, "need": q.need, "products": members})
-    write_pools(pools)
-    typer.echo(f"wrote {len(pools)} pools, {sum(len(p['products']) for p in pools)} pairs, to {POOLS_FILE}")
+    write_pools(pools, path)
+    typer.echo(f"wrote {len(pools)} pools, {sum(len(p['products']) for p in pools)} pairs, to {path}")
 
 
 @app.command("pool-show")
-def pool_show(start: int = 0, stop: int = 10) -> None:
-    """Print pools ``start``..``stop`` for judging: query, need, and each product's full text."""
-    from recsys.pools import load_pools, product_text
+def pool_show(
+    start: int = 0,
+    stop: int = 10,
+    round_: Annotated[int, typer.Option("--round")] = 1,
+    split: str = "test",
+) -> None:
+    """Print pools ``start``..``stop`` for judging: query, need, and each product's full text
+    (``--round 2`` prints only the products a later ``pool --extend`` added)."""
+    from recsys.pools import POOLS_FILE, load_pools, product_text
     from recsys.runtime import open_offline
 
     offline = open_offline(Settings())
     try:
         catalog = offline.source.catalog
-        for pool in load_pools()[start:stop]:
+        for pool in load_pools(POOLS_FILE.with_name(f"pools_{split}.jsonl"))[start:stop]:
+            members = pool["products"] if round_ == 1 else pool.get(f"round{round_}", [])
+            if not members:
+                continue
             typer.echo(f"=== {pool['id']} «{pool['query']}» NEED: {pool['need']}")
-            for j, pid in enumerate(pool["products"]):  # type: ignore[arg-type]
+            for j, pid in enumerate(members):  # type: ignore[arg-type]
                 p = catalog.get(pid)
                 typer.echo(f"  [{j}] " + (product_text(p) if p else f"{pid} (not in catalog)"))
     finally:
