@@ -158,6 +158,13 @@ def evaluate(
     judgments: Annotated[
         str, typer.Option(help="need: graded need-based judgments; constraints: the attribute rule.")
     ] = "need",
+    split: Annotated[
+        str,
+        typer.Option(
+            help="test: the held-out headline; dev: the need-judged train-split queries held out "
+            "from training (recsys.build.DEV_SHARE), where model choices are made."
+        ),
+    ] = "test",
 ) -> None:
     """NDCG@10 / MRR@10 / recall@50 (and recall@100 = candidate ceiling) on the held-out queries,
     paired-bootstrap CIs, and the share of each method's top 10 that is unjudged."""
@@ -172,9 +179,20 @@ def evaluate(
     from recsys.golden import load_queries
     from recsys.pools import load_need_judgments, unjudged_share
 
+    if split == "dev":
+        from recsys.build import DEV_SHARE
+        from recsys.labels import split_of
+        from recsys.pools import NEED_JUDGMENTS_TRAIN
+
+        need = load_need_judgments(NEED_JUDGMENTS_TRAIN)
+        dev = [q for q in load_queries(splits=("train",)) if q.id in need and split_of("n" + q.id, DEV_SHARE) == "valid"]
+        need = {q.id: need[q.id] for q in dev}
+        judged = [q.model_copy(update={"judgments": need[q.id]}) for q in dev]
+        typer.echo(f"dev split: {len(judged)} need-judged train-split queries never trained on")
     if judgments == "need":
-        need = load_need_judgments()
-        judged = [q.model_copy(update={"judgments": need[q.id]}) for q in load_queries() if q.id in need]
+        if split != "dev":
+            need = load_need_judgments()
+            judged = [q.model_copy(update={"judgments": need[q.id]}) for q in load_queries() if q.id in need]
         counts = sorted(len(j) for j in need.values())
         typer.echo(
             f"{len(judged)} held-out queries with need-based judgments: {sum(counts)} judgments, "

@@ -17,11 +17,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from app.domain.catalog import Product
-from recsys.golden import GOLDEN_DIR
+from recsys.golden import GOLDEN_DIR, GoldenQuery
 
 POOL_DEPTH = 15
 POOLS_FILE = GOLDEN_DIR / "pools_test.jsonl"
 NEED_JUDGMENTS = GOLDEN_DIR / "need_judgments.jsonl"
+NEED_JUDGMENTS_TRAIN = GOLDEN_DIR / "need_judgments_train.jsonl"
 
 
 def pool_of(qid: str, rankings: Iterable[Sequence[str]], depth: int = POOL_DEPTH) -> list[str]:
@@ -31,6 +32,27 @@ def pool_of(qid: str, rankings: Iterable[Sequence[str]], depth: int = POOL_DEPTH
     seed = int(hashlib.sha256(qid.encode()).hexdigest()[:12], 16)
     random.Random(seed).shuffle(members)
     return members
+
+
+def extend_pools(
+    pools: list[dict[str, object]], queries: Sequence[GoldenQuery], runs: Mapping[str, list[tuple[list[str], dict[str, int]]]]
+) -> tuple[list[dict[str, object]], int]:
+    """Add to each pool, under the next ``round<N>`` key, the products of ``runs``' top
+    ``POOL_DEPTH`` that no earlier round holds (shuffled the same way). Returns (pools, added)."""
+    by_id = {str(p["id"]): p for p in pools}
+    added = 0
+    for i, q in enumerate(queries):
+        pool = by_id[q.id]
+        rounds = sorted(int(k[5:]) for k in pool if k.startswith("round"))
+        key = f"round{(rounds[-1] if rounds else 1) + 1}"
+        held = set(pool["products"])  # type: ignore[arg-type]
+        for r in rounds:
+            held |= set(pool[f"round{r}"])  # type: ignore[arg-type]
+        new = [pid for pid in pool_of(q.id, [pairs[i][0] for pairs in runs.values()]) if pid not in held]
+        if new:
+            pool[key] = new
+            added += len(new)
+    return pools, added
 
 
 def write_pools(pools: Sequence[Mapping[str, object]], path: Path = POOLS_FILE) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import Candidate, ConversationState
+from app.pipeline.remember import search_text
 from recsys.features import FEATURES, ProductTable, context_for, feature_matrix
 
 
@@ -63,9 +64,10 @@ class LightGbmRanker:
         seen = [*state.viewed, *state.last_results]
         cart = [line.product_id for line in state.cart]
         # list maxima over every retrieved candidate, as training computed them
-        ctx = context_for(state.filters, candidates, self.vectors, seen, cart)
         # index ahead of the snapshot: never show what we can't describe
         kept = [c for c in candidates if c.product_id in table.row]
+        prices = table.price[[table.row[c.product_id] for c in kept]] if kept else ()
+        ctx = context_for(state.filters, candidates, self.vectors, seen, cart, search_text(state) or state.query, prices)
         if not kept:
             return kept, np.zeros((0, len(FEATURES))), np.zeros(0)
         x = feature_matrix(ctx, kept, table)
