@@ -123,7 +123,7 @@ def pool_show(
             if not members:
                 continue
             typer.echo(f"=== {pool['id']} «{pool['query']}» NEED: {pool['need']}")
-            for j, pid in enumerate(members):  # type: ignore[arg-type]
+            for j, pid in enumerate(members):
                 p = catalog.get(pid)
                 typer.echo(f"  [{j}] " + (product_text(p) if p else f"{pid} (not in catalog)"))
     finally:
@@ -185,7 +185,11 @@ def evaluate(
         from recsys.pools import NEED_JUDGMENTS_TRAIN
 
         need = load_need_judgments(NEED_JUDGMENTS_TRAIN)
-        dev = [q for q in load_queries(splits=("train",)) if q.id in need and split_of("n" + q.id, DEV_SHARE) == "valid"]
+        dev = [
+            q
+            for q in load_queries(splits=("train",))
+            if q.id in need and split_of("n" + q.id, DEV_SHARE) == "valid"
+        ]
         need = {q.id: need[q.id] for q in dev}
         judged = [q.model_copy(update={"judgments": need[q.id]}) for q in dev]
         typer.echo(f"dev split: {len(judged)} need-judged train-split queries never trained on")
@@ -222,6 +226,25 @@ def evaluate(
             f"{label}, NDCG@10: {d.mean:+.4f} (95 % paired bootstrap CI {d.ci_low:+.4f} … "
             f"{d.ci_high:+.4f}); better on {d.better}, worse on {d.worse}, tied on {d.tied} queries"
         )
+
+
+@app.command()
+def ablate() -> None:
+    """Dev-split NDCG@10 with all features and with each feature group removed (never the test split)."""
+    from recsys.ablation import ablate as run
+    from recsys.build import collect_rows
+    from recsys.runtime import open_offline
+
+    settings = Settings()
+    offline = open_offline(settings)
+    try:
+        rows, valid, dev, _ = collect_rows(offline, progress=typer.echo)
+    finally:
+        offline.close()
+    typer.echo(f"dev: {len(set(dev.qids))} need-judged lists held out from training")
+    typer.echo("| model | dev NDCG@10 |\n|---|---|")
+    for name, value in run(rows, valid, dev).items():
+        typer.echo(f"| {name} | {value:.4f} |")
 
 
 @app.command()

@@ -68,7 +68,13 @@ FEATURES: tuple[str, ...] = (
 GROUPS: dict[str, tuple[str, ...]] = {
     "retrieval": ("dense", "sparse", "dense_rel", "sparse_rel", "in_dense", "in_sparse", "fused_rank"),
     "structured match": (
-        "match_category", "match_gender", "match_color", "match_size", "match_material", "match_brand", "price_fit",
+        "match_category",
+        "match_gender",
+        "match_color",
+        "match_size",
+        "match_material",
+        "match_brand",
+        "price_fit",
     ),
     "text match": ("text_name", "text_description", "text_attributes", "type_in_query"),
     "information richness": ("info_description", "info_sizes", "info_colors"),
@@ -100,9 +106,62 @@ class QueryContext:
 
 
 STOPWORDS = frozenset(
-    "a an and any are as at be but by for from get got have i im in is it its me my need of on or so some "
-    "something stuff that the this to under over with want looking buy size sizes dollars usd eur womens "
-    "mens women men woman man ladies guys".split()
+    [
+        "a",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "get",
+        "got",
+        "have",
+        "i",
+        "im",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "need",
+        "of",
+        "on",
+        "or",
+        "so",
+        "some",
+        "something",
+        "stuff",
+        "that",
+        "the",
+        "this",
+        "to",
+        "under",
+        "over",
+        "with",
+        "want",
+        "looking",
+        "buy",
+        "size",
+        "sizes",
+        "dollars",
+        "usd",
+        "eur",
+        "womens",
+        "mens",
+        "women",
+        "men",
+        "woman",
+        "man",
+        "ladies",
+        "guys",
+    ]
 )
 PRIOR_MEAN, PRIOR_WEIGHT = 3.5, 5.0
 
@@ -398,9 +457,12 @@ class ProductTable:
             has_vector=has_vector,
             fields=[product_fields(p) for p in products],
             info=np.array(
-                [[log_count(len(p.description)), len(p.sizes), len(p.colors)] for p in products], dtype=np.float64
+                [[log_count(len(p.description)), len(p.sizes), len(p.colors)] for p in products],
+                dtype=np.float64,
             ).reshape(len(products), 3),
-            rating_bayes=np.array([bayes_rating(p.rating, p.review_count) for p in products], dtype=np.float64),
+            rating_bayes=np.array(
+                [bayes_rating(p.rating, p.review_count) for p in products], dtype=np.float64
+            ),
             variant_size=Membership.of(
                 [norm([v.size for v in p.variants]) if p.variants else norm(p.sizes) for p in products]
             ),
@@ -509,5 +571,10 @@ def text_columns(terms: frozenset[str], table: ProductTable, rows: np.ndarray) -
     size = len(terms)
     for i, r in enumerate(rows.tolist()):
         name, desc, attrs, ptype = table.fields[r]
-        out[i] = (len(terms & name) / size, len(terms & desc) / size, len(terms & attrs) / size, bool(terms & ptype))
+        out[i] = (
+            len(terms & name) / size,
+            len(terms & desc) / size,
+            len(terms & attrs) / size,
+            bool(terms & ptype),
+        )
     return {name: out[:, j] for j, name in enumerate(names)}

@@ -16,8 +16,8 @@ from sqlalchemy import Engine, select
 
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import ConversationState, TurnRecord
-from app.storage.schema import turn_events, turns
 from app.pipeline.remember import search_text
+from app.storage.schema import turn_events, turns
 from recsys.features import context_for, feature_vector
 from recsys.train import RankRows
 

@@ -15,11 +15,14 @@ import json
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from app.domain.catalog import Product
 from recsys.golden import GOLDEN_DIR, GoldenQuery
 
 POOL_DEPTH = 15
+#: One query's pool as stored: ``id``, ``query``, ``need``, ``products`` and ``round<N>`` lists.
+Pool = dict[str, Any]
 POOLS_FILE = GOLDEN_DIR / "pools_test.jsonl"
 NEED_JUDGMENTS = GOLDEN_DIR / "need_judgments.jsonl"
 NEED_JUDGMENTS_TRAIN = GOLDEN_DIR / "need_judgments_train.jsonl"
@@ -35,8 +38,10 @@ def pool_of(qid: str, rankings: Iterable[Sequence[str]], depth: int = POOL_DEPTH
 
 
 def extend_pools(
-    pools: list[dict[str, object]], queries: Sequence[GoldenQuery], runs: Mapping[str, list[tuple[list[str], dict[str, int]]]]
-) -> tuple[list[dict[str, object]], int]:
+    pools: list[Pool],
+    queries: Sequence[GoldenQuery],
+    runs: Mapping[str, list[tuple[list[str], dict[str, int]]]],
+) -> tuple[list[Pool], int]:
     """Add to each pool, under the next ``round<N>`` key, the products of ``runs``' top
     ``POOL_DEPTH`` that no earlier round holds (shuffled the same way). Returns (pools, added)."""
     by_id = {str(p["id"]): p for p in pools}
@@ -45,9 +50,9 @@ def extend_pools(
         pool = by_id[q.id]
         rounds = sorted(int(k[5:]) for k in pool if k.startswith("round"))
         key = f"round{(rounds[-1] if rounds else 1) + 1}"
-        held = set(pool["products"])  # type: ignore[arg-type]
+        held = set(pool["products"])
         for r in rounds:
-            held |= set(pool[f"round{r}"])  # type: ignore[arg-type]
+            held |= set(pool[f"round{r}"])
         new = [pid for pid in pool_of(q.id, [pairs[i][0] for pairs in runs.values()]) if pid not in held]
         if new:
             pool[key] = new
@@ -59,7 +64,7 @@ def write_pools(pools: Sequence[Mapping[str, object]], path: Path = POOLS_FILE) 
     path.write_text("".join(json.dumps(p) + "\n" for p in pools))
 
 
-def load_pools(path: Path = POOLS_FILE) -> list[dict[str, object]]:
+def load_pools(path: Path = POOLS_FILE) -> list[Pool]:
     with path.open() as fh:
         return [json.loads(line) for line in fh if line.strip()]
 
@@ -73,7 +78,10 @@ def product_text(p: Product, description_chars: int = 110) -> str:
     parts.append(f"{p.rating:.1f}★×{p.review_count}" if p.rating and p.review_count else "no reviews")
     parts.append("col: " + (", ".join(p.colors) or "-"))
     parts.append("sizes: " + (", ".join(p.sizes) or "-"))
-    attrs = {"material": p.materials, **{k: v for k, v in p.attributes.items() if k in ("style", "climate", "pattern", "activity")}}
+    attrs = {
+        "material": p.materials,
+        **{k: v for k, v in p.attributes.items() if k in ("style", "climate", "pattern", "activity")},
+    }
     parts.extend(f"{k}: {', '.join(v[:5])}" for k, v in attrs.items() if v)
     desc = " ".join(p.description.split())
     if not desc:
@@ -98,7 +106,9 @@ def load_need_judgments(path: Path = NEED_JUDGMENTS) -> dict[str, dict[str, int]
     return out
 
 
-def unjudged_share(rankings: Sequence[Sequence[str]], judged: Sequence[Mapping[str, int]], k: int = 10) -> float:
+def unjudged_share(
+    rankings: Sequence[Sequence[str]], judged: Sequence[Mapping[str, int]], k: int = 10
+) -> float:
     """Share of the top-``k`` results, over all queries, that have no judgment."""
     total = missing = 0
     for ranked, j in zip(rankings, judged, strict=True):

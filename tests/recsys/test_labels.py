@@ -74,7 +74,13 @@ def test_split_depends_on_the_query_only() -> None:
 
 def test_a_thin_listing_is_one_grade_lower_for_training() -> None:
     thin = product("t", category="jackets", gender="women", colors=["black"])
-    rich = product("r", category="jackets", gender="women", colors=["black"], description="A warm, windproof shell for cold commutes, with taped seams and a hood.")
+    rich = product(
+        "r",
+        category="jackets",
+        gender="women",
+        colors=["black"],
+        description="A warm, windproof shell for cold commutes, with taped seams and a hood.",
+    )
     c = Filters(category="jackets", gender="women", color="black")
     assert (need_grade(c, thin), need_grade(c, rich)) == (2, 3)
 
