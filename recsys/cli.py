@@ -258,7 +258,7 @@ def bench(
     from app.pipeline.rank import HeuristicRanker
     from recsys import artifact
     from recsys.evaluate import load_judged
-    from recsys.features import context_for, feature_matrix, reference_matrix
+    from recsys.features import QueryContext, context_for, feature_matrix, reference_matrix
     from recsys.ranker import LightGbmRanker
     from recsys.runtime import open_offline, unit_vectors
 
@@ -278,7 +278,7 @@ def bench(
             lists.append(
                 (
                     offline.source.retrieve(pq_open, v),
-                    ConversationState(conversation_id="b", filters=pq.filters),
+                    ConversationState(conversation_id="b", filters=pq.filters, query=pq.search),
                 )
             )
     finally:
@@ -286,12 +286,16 @@ def bench(
     heuristic = HeuristicRanker()
     table = ranker.table_for(catalog)
 
+    def context(cands: list[Candidate], state: ConversationState) -> QueryContext:
+        prices = [table.price[table.row[c.product_id]] for c in cands]
+        return context_for(state.filters, cands, vectors, query=state.query, prices=prices)
+
     def vectorised(cands: list[Candidate], state: ConversationState) -> None:
-        x = feature_matrix(context_for(state.filters, cands, vectors), cands, table)
+        x = feature_matrix(context(cands, state), cands, table)
         model.predict(x, num_threads=1)
 
     def reference(cands: list[Candidate], state: ConversationState) -> None:
-        ctx = context_for(state.filters, cands, vectors)
+        ctx = context(cands, state)
         x = reference_matrix(ctx, cands, catalog.many([c.product_id for c in cands]), vectors)
         model.predict(x, num_threads=1)
 
