@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -19,6 +20,8 @@ from app.settings import Settings
 
 if TYPE_CHECKING:
     from app.domain.turn import Candidate, ConversationState
+    from app.pipeline.rank import Ranker
+    from recsys.runtime import Offline
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
@@ -60,11 +63,111 @@ def judge() -> None:
 
 
 @app.command()
-def evaluate(version: Annotated[str, typer.Option(help="Artifact version.")] = "current") -> None:
-    """NDCG@10 / MRR@10 / recall@50 (and recall@100 = candidate ceiling) on the held-out queries."""
+def pool(
+    version: Annotated[str, typer.Option(help="Artifact version.")] = "current",
+    extend: Annotated[
+        bool,
+        typer.Option(
+            "--extend",
+            help="Add the products of this LightGBM artifact's top 15 that no pool holds yet, as a "
+            "new judging round (the earlier rounds and their judgments stay as they are).",
+        ),
+    ] = False,
+    split: Annotated[
+        str, typer.Option(help="Golden split: test (evaluation) or train (training signal).")
+    ] = "test",
+    depth: Annotated[int, typer.Option(help="Top k of each method pooled.")] = 15,
+) -> None:
+    """Write evals/golden/pools_<split>.jsonl: every method's top ``depth`` per query of the split,
+    deduplicated and shuffled (the judge cannot tell which ranker proposed a product)."""
+    from recsys.evaluate import collect_runs
+    from recsys.golden import load_queries
+    from recsys.pools import POOLS_FILE, extend_pools, load_pools, pool_of, write_pools
+
+    queries = load_queries(splits=(split,))
+    path = POOLS_FILE.with_name(f"pools_{split}.jsonl")
+    with _offline_rankers(version) as (offline, rankers):
+        if extend:
+            rankers = {k: v for k, v in rankers.items() if k.startswith("LightGBM")}
+        runs = collect_runs(offline.source, queries, rankers, progress=typer.echo)
+    if extend:
+        pools, added = extend_pools(load_pools(path), queries, runs)
+        write_pools(pools, path)
+        typer.echo(f"added {added} unpooled products as a new round to {path}")
+        return
+    pools = []
+    for i, q in enumerate(queries):
+        members = pool_of(q.id, [pairs[i][0] for pairs in runs.values()], depth)
+        pools.append({"id": q.id, "query": q.query, "need": q.need, "products": members})
+    write_pools(pools, path)
+    typer.echo(f"wrote {len(pools)} pools, {sum(len(p['products']) for p in pools)} pairs, to {path}")
+
+
+@app.command("pool-show")
+def pool_show(
+    start: int = 0,
+    stop: int = 10,
+    round_: Annotated[int, typer.Option("--round")] = 1,
+    split: str = "test",
+) -> None:
+    """Print pools ``start``..``stop`` for judging: query, need, and each product's full text
+    (``--round 2`` prints only the products a later ``pool --extend`` added)."""
+    from recsys.pools import POOLS_FILE, load_pools, product_text
+    from recsys.runtime import open_offline
+
+    offline = open_offline(Settings())
+    try:
+        catalog = offline.source.catalog
+        for pool in load_pools(POOLS_FILE.with_name(f"pools_{split}.jsonl"))[start:stop]:
+            members = pool["products"] if round_ == 1 else pool.get(f"round{round_}", [])
+            if not members:
+                continue
+            typer.echo(f"=== {pool['id']} «{pool['query']}» NEED: {pool['need']}")
+            for j, pid in enumerate(members):
+                p = catalog.get(pid)
+                typer.echo(f"  [{j}] " + (product_text(p) if p else f"{pid} (not in catalog)"))
+    finally:
+        offline.close()
+
+
+@contextmanager
+def _offline_rankers(version: str) -> Iterator[tuple[Offline, dict[str, Ranker]]]:
+    """The offline pieces and the two rankers every comparison runs: heuristic and LightGBM."""
     from app.pipeline.rank import HeuristicRanker
-    from app.pipeline.rank import Ranker as RankerProtocol
     from recsys import artifact
+    from recsys.ranker import LightGbmRanker
+    from recsys.runtime import open_offline, unit_vectors
+
+    settings = Settings()
+    offline = open_offline(settings)
+    try:
+        meta, model, _ = artifact.load(settings.var_dir, version)
+        vectors = unit_vectors(offline.index, [p.id for p in offline.source.catalog.all()])
+        rankers: dict[str, Ranker] = {
+            "heuristic ranker": HeuristicRanker(),
+            f"LightGBM ({meta.version})": LightGbmRanker(model, meta.version, vectors),
+        }
+        yield offline, rankers
+    finally:
+        offline.close()
+
+
+@app.command()
+def evaluate(
+    version: Annotated[str, typer.Option(help="Artifact version.")] = "current",
+    judgments: Annotated[
+        str, typer.Option(help="need: graded need-based judgments; constraints: the attribute rule.")
+    ] = "need",
+    split: Annotated[
+        str,
+        typer.Option(
+            help="test: the held-out headline; dev: the need-judged train-split queries held out "
+            "from training (recsys.build.DEV_SHARE), where model choices are made."
+        ),
+    ] = "test",
+) -> None:
+    """NDCG@10 / MRR@10 / recall@50 (and recall@100 = candidate ceiling) on the held-out queries,
+    paired-bootstrap CIs, and the share of each method's top 10 that is unjudged."""
     from recsys.evaluate import (
         collect_runs,
         load_judged,
@@ -74,33 +177,74 @@ def evaluate(version: Annotated[str, typer.Option(help="Artifact version.")] = "
         summarise,
     )
     from recsys.golden import load_queries
-    from recsys.ranker import LightGbmRanker
-    from recsys.runtime import open_offline, unit_vectors
+    from recsys.pools import load_need_judgments, unjudged_share
+
+    if split == "dev":
+        from recsys.build import DEV_SHARE
+        from recsys.labels import split_of
+        from recsys.pools import NEED_JUDGMENTS_TRAIN
+
+        need = load_need_judgments(NEED_JUDGMENTS_TRAIN)
+        dev = [
+            q
+            for q in load_queries(splits=("train",))
+            if q.id in need and split_of("n" + q.id, DEV_SHARE) == "valid"
+        ]
+        need = {q.id: need[q.id] for q in dev}
+        judged = [q.model_copy(update={"judgments": need[q.id]}) for q in dev]
+        typer.echo(f"dev split: {len(judged)} need-judged train-split queries never trained on")
+    if judgments == "need":
+        if split != "dev":
+            need = load_need_judgments()
+            judged = [q.model_copy(update={"judgments": need[q.id]}) for q in load_queries() if q.id in need]
+        counts = sorted(len(j) for j in need.values())
+        typer.echo(
+            f"{len(judged)} held-out queries with need-based judgments: {sum(counts)} judgments, "
+            f"per query min {counts[0]} / median {counts[len(counts) // 2]} / max {counts[-1]}"
+        )
+    else:
+        judged = load_judged()
+        typer.echo(f"{len(judged)} held-out queries judged by the constraint rule")
+    with _offline_rankers(version) as (offline, rankers):
+        runs = collect_runs(offline.source, judged, rankers, progress=typer.echo)
+    typer.echo(markdown_table(summarise(runs)))
+    for method, pairs in runs.items():
+        share = unjudged_share([r for r, _ in pairs], [j for _, j in pairs])
+        typer.echo(f"unjudged in top 10, {method}: {share:.1%}")
+    hybrid = per_query_ndcg(runs, "hybrid fusion (RRF)")
+    heuristic = per_query_ndcg(runs, "heuristic ranker")
+    lgbm = next(m for m in runs if m.startswith("LightGBM"))
+    best_name, best = max((("hybrid", hybrid), ("heuristic", heuristic)), key=lambda t: sum(t[1]))
+    for label, base, name in (
+        ("heuristic − hybrid", hybrid, "heuristic ranker"),
+        ("LightGBM − hybrid", hybrid, lgbm),
+        ("LightGBM − heuristic", heuristic, lgbm),
+        (f"LightGBM − best baseline ({best_name})", best, lgbm),
+    ):
+        d = paired_delta(base, per_query_ndcg(runs, name))
+        typer.echo(
+            f"{label}, NDCG@10: {d.mean:+.4f} (95 % paired bootstrap CI {d.ci_low:+.4f} … "
+            f"{d.ci_high:+.4f}); better on {d.better}, worse on {d.worse}, tied on {d.tied} queries"
+        )
+
+
+@app.command()
+def ablate() -> None:
+    """Dev-split NDCG@10 with all features and with each feature group removed (never the test split)."""
+    from recsys.ablation import ablate as run
+    from recsys.build import collect_rows
+    from recsys.runtime import open_offline
 
     settings = Settings()
     offline = open_offline(settings)
     try:
-        judged = load_judged()
-        typer.echo(
-            f"{len(judged)} judged held-out queries ({len(load_queries()) - len(judged)} state no constraint)"
-        )
-        meta, model, _ = artifact.load(settings.var_dir, version)
-        vectors = unit_vectors(offline.index, [p.id for p in offline.source.catalog.all()])
-        rankers: dict[str, RankerProtocol] = {
-            "heuristic ranker": HeuristicRanker(),
-            f"LightGBM ({meta.version})": LightGbmRanker(model, meta.version, vectors),
-        }
-        runs = collect_runs(offline.source, judged, rankers, progress=typer.echo)
+        rows, valid, dev, _ = collect_rows(offline, progress=typer.echo)
     finally:
         offline.close()
-    typer.echo(markdown_table(summarise(runs)))
-    hybrid = per_query_ndcg(runs, "hybrid fusion (RRF)")
-    for name in rankers:
-        d = paired_delta(hybrid, per_query_ndcg(runs, name))
-        typer.echo(
-            f"{name} − hybrid, NDCG@10: {d.mean:+.4f} (95 % paired bootstrap CI {d.ci_low:+.4f} … "
-            f"{d.ci_high:+.4f}); better on {d.better}, worse on {d.worse}, tied on {d.tied} queries"
-        )
+    typer.echo(f"dev: {len(set(dev.qids))} need-judged lists held out from training")
+    typer.echo("| model | dev NDCG@10 |\n|---|---|")
+    for name, value in run(rows, valid, dev).items():
+        typer.echo(f"| {name} | {value:.4f} |")
 
 
 @app.command()
@@ -114,7 +258,7 @@ def bench(
     from app.pipeline.rank import HeuristicRanker
     from recsys import artifact
     from recsys.evaluate import load_judged
-    from recsys.features import context_for, feature_matrix, reference_matrix
+    from recsys.features import QueryContext, context_for, feature_matrix, reference_matrix
     from recsys.ranker import LightGbmRanker
     from recsys.runtime import open_offline, unit_vectors
 
@@ -134,7 +278,7 @@ def bench(
             lists.append(
                 (
                     offline.source.retrieve(pq_open, v),
-                    ConversationState(conversation_id="b", filters=pq.filters),
+                    ConversationState(conversation_id="b", filters=pq.filters, query=pq.search),
                 )
             )
     finally:
@@ -142,12 +286,16 @@ def bench(
     heuristic = HeuristicRanker()
     table = ranker.table_for(catalog)
 
+    def context(cands: list[Candidate], state: ConversationState) -> QueryContext:
+        prices = [table.price[table.row[c.product_id]] for c in cands]
+        return context_for(state.filters, cands, vectors, query=state.query, prices=prices)
+
     def vectorised(cands: list[Candidate], state: ConversationState) -> None:
-        x = feature_matrix(context_for(state.filters, cands, vectors), cands, table)
+        x = feature_matrix(context(cands, state), cands, table)
         model.predict(x, num_threads=1)
 
     def reference(cands: list[Candidate], state: ConversationState) -> None:
-        ctx = context_for(state.filters, cands, vectors)
+        ctx = context(cands, state)
         x = reference_matrix(ctx, cands, catalog.many([c.product_id for c in cands]), vectors)
         model.predict(x, num_threads=1)
 

@@ -21,6 +21,7 @@ product has it, 0.0 when asked and missing, and -1.0 when not asked (trees split
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,7 +30,7 @@ import numpy as np
 from app.domain.catalog import Product
 from app.domain.turn import Candidate, Filters
 
-FEATURE_VERSION = "f1"
+FEATURE_VERSION = "f2"
 FEATURES: tuple[str, ...] = (
     "dense",
     "sparse",
@@ -50,7 +51,38 @@ FEATURES: tuple[str, ...] = (
     "popularity",
     "session_seen_sim",
     "session_cart_sim",
+    # f2: features that can see the need (issue 16)
+    "text_name",
+    "text_description",
+    "text_attributes",
+    "type_in_query",
+    "info_description",
+    "info_sizes",
+    "info_colors",
+    "variant_size",
+    "variant_color",
+    "rating_bayes",
+    "price_position",
 )
+#: Feature groups for the ablation table (``ctp recsys ablate``).
+GROUPS: dict[str, tuple[str, ...]] = {
+    "retrieval": ("dense", "sparse", "dense_rel", "sparse_rel", "in_dense", "in_sparse", "fused_rank"),
+    "structured match": (
+        "match_category",
+        "match_gender",
+        "match_color",
+        "match_size",
+        "match_material",
+        "match_brand",
+        "price_fit",
+    ),
+    "text match": ("text_name", "text_description", "text_attributes", "type_in_query"),
+    "information richness": ("info_description", "info_sizes", "info_colors"),
+    "variant availability": ("variant_size", "variant_color"),
+    "rating + popularity": ("rating", "reviews", "popularity", "rating_bayes"),
+    "price position": ("price_position",),
+    "session": ("session_seen_sim", "session_cart_sim"),
+}
 NOT_ASKED = -1.0
 MISSING = -1.0
 
@@ -65,10 +97,134 @@ class QueryContext:
     """
 
     filters: Filters
+    terms: frozenset[str] = frozenset()
+    median_price: float = 0.0
     max_dense: float = 0.0
     max_sparse: float = 0.0
     seen: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     cart: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "for",
+        "from",
+        "get",
+        "got",
+        "have",
+        "i",
+        "im",
+        "in",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "need",
+        "of",
+        "on",
+        "or",
+        "so",
+        "some",
+        "something",
+        "stuff",
+        "that",
+        "the",
+        "this",
+        "to",
+        "under",
+        "over",
+        "with",
+        "want",
+        "looking",
+        "buy",
+        "size",
+        "sizes",
+        "dollars",
+        "usd",
+        "eur",
+        "womens",
+        "mens",
+        "women",
+        "men",
+        "woman",
+        "man",
+        "ladies",
+        "guys",
+    ]
+)
+PRIOR_MEAN, PRIOR_WEIGHT = 3.5, 5.0
+
+
+def terms_of(text: str) -> frozenset[str]:
+    """Content words of ``text``, lower-cased, crudely singularised by a trailing "s" ("hoodies" →
+    "hoodie", as "Hoodie" in a name), numbers and stop words dropped. The same function reads the
+    query and the product fields, so a consistent stem matters more than a correct one."""
+    out = set()
+    for tok in re.findall(r"[a-z]+", text.lower()):
+        if len(tok) < 3 or tok in STOPWORDS:
+            continue
+        if tok.endswith("s") and not tok.endswith("ss") and len(tok) > 3:
+            tok = tok[:-1]
+        out.add(tok)
+    return frozenset(out)
+
+
+def overlap(query: frozenset[str], field_terms: frozenset[str]) -> float:
+    """Share of the query's content words found in a product field; -1.0 when the query has none."""
+    if not query:
+        return MISSING
+    return len(query & field_terms) / len(query)
+
+
+def product_fields(product: Product) -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+    """(name, description, attributes incl. materials/colours/path, product type) term sets."""
+    attrs = " ".join(
+        [*product.category_path, *product.materials, *product.colors]
+        + [v for vals in product.attributes.values() for v in vals]
+    )
+    return (
+        terms_of(product.name),
+        terms_of(product.description),
+        terms_of(attrs),
+        terms_of(product.category or ""),
+    )
+
+
+def variant_has(product: Product, size: str | None, color: str | None) -> tuple[float, float]:
+    """Whether a purchasable variant carries the asked size / colour (1/0; -1 not asked). A product
+    without variants falls back to its listed sizes/colours (Kibana items are single-SKU)."""
+
+    def one(asked: str | None, attr: str, listed: Sequence[str]) -> float:
+        if not asked:
+            return NOT_ASKED
+        want = asked.strip().lower()
+        if product.variants:
+            return float(any((getattr(v, attr) or "").strip().lower() == want for v in product.variants))
+        return float(any(x.strip().lower() == want for x in listed))
+
+    return one(size, "size", product.sizes), one(color, "color", product.colors)
+
+
+def bayes_rating(rating: float | None, review_count: int) -> float:
+    """Rating shrunk towards ``PRIOR_MEAN`` by ``PRIOR_WEIGHT`` pseudo-reviews (no reviews → the prior)."""
+    n = max(review_count, 0) if rating is not None else 0
+    return ((rating or 0.0) * n + PRIOR_MEAN * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT)
+
+
+def price_position(price: float, median: float) -> float:
+    """Price relative to the list's median price (1.0 = the median; 0 when the list has none)."""
+    return price / median if median > 0 else 0.0
 
 
 def relative(score: float | None, best: float) -> float:
@@ -149,6 +305,23 @@ def feature_vector(
         "session_seen_sim": max_similarity(vec, ctx.seen),
         "session_cart_sim": max_similarity(vec, ctx.cart),
     }
+    name, desc, attrs, ptype = product_fields(product)
+    vsize, vcolor = variant_has(product, f.size, f.color)
+    values.update(
+        {
+            "text_name": overlap(ctx.terms, name),
+            "text_description": overlap(ctx.terms, desc),
+            "text_attributes": overlap(ctx.terms, attrs),
+            "type_in_query": float(bool(ptype & ctx.terms)) if ctx.terms else MISSING,
+            "info_description": log_count(len(product.description)),
+            "info_sizes": float(len(product.sizes)),
+            "info_colors": float(len(product.colors)),
+            "variant_size": vsize,
+            "variant_color": vcolor,
+            "rating_bayes": bayes_rating(product.rating, product.review_count),
+            "price_position": price_position(product.price, ctx.median_price),
+        }
+    )
     return [values[name] for name in FEATURES]
 
 
@@ -158,8 +331,11 @@ def context_for(
     vectors: Mapping[str, np.ndarray] | None = None,
     seen_ids: Sequence[str] = (),
     cart_ids: Sequence[str] = (),
+    query: str = "",
+    prices: Sequence[float] = (),
 ) -> QueryContext:
-    """The ``QueryContext`` of one candidate list: list maxima and the session's vectors."""
+    """The ``QueryContext`` of one candidate list: list maxima, the session's vectors, the query's
+    content words and the median price of the list (``prices`` of its candidates)."""
 
     def stack(ids: Sequence[str]) -> np.ndarray:
         rows = [vectors[i] for i in dict.fromkeys(ids) if vectors is not None and i in vectors]
@@ -169,6 +345,8 @@ def context_for(
     sparse = [c.sparse_score for c in candidates if c.sparse_score is not None]
     return QueryContext(
         filters=filters,
+        terms=terms_of(query),
+        median_price=float(np.median(prices)) if len(prices) else 0.0,
         max_dense=max(dense, default=0.0),
         max_sparse=max(sparse, default=0.0),
         seen=stack(seen_ids),
@@ -241,6 +419,11 @@ class ProductTable:
     brand: Membership
     vectors: np.ndarray
     has_vector: np.ndarray
+    fields: list[tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]]
+    info: np.ndarray  # (products x 3): info_description, info_sizes, info_colors
+    rating_bayes: np.ndarray
+    variant_size: Membership
+    variant_color: Membership
 
     @classmethod
     def build(
@@ -272,6 +455,20 @@ class ProductTable:
             brand=Membership.of([norm([p.brand]) for p in products]),
             vectors=matrix,
             has_vector=has_vector,
+            fields=[product_fields(p) for p in products],
+            info=np.array(
+                [[log_count(len(p.description)), len(p.sizes), len(p.colors)] for p in products],
+                dtype=np.float64,
+            ).reshape(len(products), 3),
+            rating_bayes=np.array(
+                [bayes_rating(p.rating, p.review_count) for p in products], dtype=np.float64
+            ),
+            variant_size=Membership.of(
+                [norm([v.size for v in p.variants]) if p.variants else norm(p.sizes) for p in products]
+            ),
+            variant_color=Membership.of(
+                [norm([v.color for v in p.variants]) if p.variants else norm(p.colors) for p in products]
+            ),
         )
 
 
@@ -345,6 +542,14 @@ def feature_matrix(ctx: QueryContext, candidates: Sequence[Candidate], table: Pr
         "popularity": table.popularity[rows],
         "session_seen_sim": similarity_column(table, rows, ctx.seen),
         "session_cart_sim": similarity_column(table, rows, ctx.cart),
+        **text_columns(ctx.terms, table, rows),
+        "info_description": table.info[rows, 0],
+        "info_sizes": table.info[rows, 1],
+        "info_colors": table.info[rows, 2],
+        "variant_size": match_column(f.size, table.variant_size, rows),
+        "variant_color": match_column(f.color, table.variant_color, rows),
+        "rating_bayes": table.rating_bayes[rows],
+        "price_position": table.price[rows] / ctx.median_price if ctx.median_price > 0 else np.zeros(n),
     }
     return np.column_stack([columns[name] for name in FEATURES]).reshape(n, len(FEATURES))
 
@@ -354,3 +559,22 @@ def relative_column(scores: np.ndarray, present: np.ndarray, best: float) -> np.
     if best <= 0:
         return np.zeros(len(scores))
     return np.where(present, scores / best, 0.0)
+
+
+def text_columns(terms: frozenset[str], table: ProductTable, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """``overlap`` of the query's terms with each row's name/description/attributes, and
+    ``type_in_query``: set intersections per row (a few µs each; 100 rows stay well under 1 ms)."""
+    names = ("text_name", "text_description", "text_attributes", "type_in_query")
+    if not terms:
+        return {name: np.full(len(rows), MISSING) for name in names}
+    out = np.zeros((len(rows), 4), dtype=np.float64)
+    size = len(terms)
+    for i, r in enumerate(rows.tolist()):
+        name, desc, attrs, ptype = table.fields[r]
+        out[i] = (
+            len(terms & name) / size,
+            len(terms & desc) / size,
+            len(terms & attrs) / size,
+            bool(terms & ptype),
+        )
+    return {name: out[:, j] for j, name in enumerate(names)}

@@ -28,6 +28,7 @@ class GoldenQuery(BaseModel):
     query: str
     split: str
     constraints: Filters
+    need: str = ""
     judgments: dict[str, int] = {}
 
 
@@ -44,6 +45,7 @@ def load_queries(path: Path = GOLDEN_QUERIES, splits: Sequence[str] = HELD_OUT_S
                             query=doc["query"],
                             split=doc["split"],
                             constraints=Filters.model_validate(doc["constraints"]),
+                            need=doc.get("need", ""),
                         )
                     )
     return out

@@ -75,6 +75,24 @@ def grade(c: Filters, p: Product) -> int:
     return 1 if sum(checks) * 2 >= len(checks) else 0
 
 
+def is_thin(p: Product) -> bool:
+    """A listing a shopper cannot decide from (judging guideline 6): no sizes, no reviews and no
+    description beyond the boilerplate "<name> by <brand> ... Available in <colours>"."""
+    desc = " ".join(p.description.split())
+    boilerplate = not desc or (desc.startswith(p.name) and len(desc) < len(p.name) + 120)
+    return not p.sizes and not p.review_count and boilerplate
+
+
+def need_grade(c: Filters, p: Product) -> int:
+    """Training label in the spirit of ``evals/golden/judging_guidelines.md``: the attribute grade,
+    one lower (never below 1) when the listing is too thin to decide from. It is derived from the
+    written guidelines and the product text only, never from the test judgments; it gives the
+    ranker a reason to prefer an informative listing among products that meet the same
+    constraints (the "five identical $22.67 hoodies" symptom of issue 16)."""
+    g = grade(c, p)
+    return max(g - 1, 1) if g >= 2 and is_thin(p) else g
+
+
 def judgments(c: Filters, catalog: Sequence[Product]) -> dict[str, int]:
     """Non-zero grades of every catalog product for constraints ``c`` (empty if none stated)."""
     if c.is_empty():

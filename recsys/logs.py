@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import ConversationState, TurnRecord
+from app.pipeline.remember import search_text
 from app.storage.schema import turn_events, turns
 from recsys.features import context_for, feature_vector
 from recsys.train import RankRows
@@ -53,6 +54,8 @@ def rows_from_record(
         vectors,
         [*before.viewed, *before.last_results],
         [line.product_id for line in before.cart],
+        search_text(state) or state.query,
+        [p.price for c in record.candidates if (p := catalog.get(c.product_id)) is not None],
     )
     x: list[list[float]] = []
     y: list[int] = []

@@ -18,7 +18,11 @@ import numpy as np
 
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import Candidate, ConversationState
+from app.pipeline.remember import search_text
 from recsys.features import FEATURES, ProductTable, context_for, feature_matrix
+
+#: How many of the ranked candidates carry their feature values (the shown results and then some).
+EXPLAINED = 20
 
 
 class FeatureMismatch(RuntimeError):
@@ -63,9 +67,12 @@ class LightGbmRanker:
         seen = [*state.viewed, *state.last_results]
         cart = [line.product_id for line in state.cart]
         # list maxima over every retrieved candidate, as training computed them
-        ctx = context_for(state.filters, candidates, self.vectors, seen, cart)
         # index ahead of the snapshot: never show what we can't describe
         kept = [c for c in candidates if c.product_id in table.row]
+        prices = table.price[[table.row[c.product_id] for c in kept]].tolist() if kept else []
+        ctx = context_for(
+            state.filters, candidates, self.vectors, seen, cart, search_text(state) or state.query, prices
+        )
         if not kept:
             return kept, np.zeros((0, len(FEATURES))), np.zeros(0)
         x = feature_matrix(ctx, kept, table)
@@ -75,13 +82,21 @@ class LightGbmRanker:
         self, candidates: list[Candidate], catalog: CatalogSnapshot, state: ConversationState
     ) -> list[Candidate]:
         kept, x, scores = self.scores(candidates, catalog, state)
+        order = sorted(
+            range(len(kept)),
+            key=lambda i: (-round(float(scores[i]), 6), kept[i].retrieval_rank, kept[i].product_id),
+        )
+        rows = x[order[:EXPLAINED]].tolist()
         # model_copy(update=...): the fields are already validated; measured ~25 % cheaper than
-        # model_construct(**{...}) for 100 candidates (pydantic 2.14).
-        ranked = [
-            c.model_copy(
-                update={"rank_score": round(sc, 6), "features": dict(zip(FEATURES, row, strict=True))}
+        # model_construct(**{...}) for 100 candidates (pydantic 2.14). Only the first EXPLAINED get
+        # their feature dict (what the review console explains); building 30-entry dicts for all
+        # 100 doubled the rank stage's cost with feature list f2.
+        return [
+            kept[i].model_copy(
+                update={
+                    "rank_score": round(float(scores[i]), 6),
+                    **({"features": dict(zip(FEATURES, rows[j], strict=True))} if j < EXPLAINED else {}),
+                }
             )
-            for c, row, sc in zip(kept, x.tolist(), scores.tolist(), strict=True)
+            for j, i in enumerate(order)
         ]
-        ranked.sort(key=lambda c: (-(c.rank_score or 0.0), c.retrieval_rank, c.product_id))
-        return ranked

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -28,7 +28,7 @@ from app.catalog.snapshot import CatalogSnapshot
 from recsys.candidates import CandidateSource, ParsedQuery
 from recsys.features import FEATURES, context_for, feature_vector
 from recsys.golden import GoldenQuery, Progress, golden_texts
-from recsys.labels import GeneratedQuery, assert_disjoint, grade, split_of
+from recsys.labels import GeneratedQuery, assert_disjoint, need_grade, split_of
 
 PARAMS: dict[str, object] = {
     "objective": "lambdarank",
@@ -134,6 +134,39 @@ def hand_written_rows(
     return _graded_lists(source, as_generated, vectors, progress, simulate_misses=False)
 
 
+def judged_rows(
+    source: CandidateSource,
+    queries: Sequence[GoldenQuery],
+    judged: Mapping[str, Mapping[str, int]],
+    vectors: dict[str, np.ndarray] | None = None,
+) -> RankRows:
+    """Human need-graded lists (``evals/golden/need_judgments_train.jsonl``): each query's live
+    hybrid candidates, featurised against the whole list, keeping only the judged products with
+    their human grade. Never the ``test`` split. Ids are prefixed ``n``."""
+    held_out = [q.id for q in queries if q.split == "test"]
+    if held_out:
+        raise AssertionError(f"held-out test queries must never be trained on: {held_out[:5]}")
+    catalog: CatalogSnapshot = source.catalog
+    parsed = source.parse([q.query for q in queries])
+    vecs = source.encode(parsed)
+    rows = RankRows()
+    for i, (q, pq) in enumerate(zip(queries, parsed, strict=True)):
+        grades = judged.get(q.id, {})
+        cands = source.retrieve(pq, vecs[i])
+        known = [p.price for c in cands if (p := catalog.get(c.product_id)) is not None]
+        ctx = context_for(pq.filters, cands, vectors, query=pq.search, prices=known)
+        feats: list[list[float]] = []
+        labels: list[int] = []
+        for c in cands:
+            p = catalog.get(c.product_id)
+            if p is None or c.product_id not in grades:
+                continue
+            feats.append(feature_vector(ctx, c, p, vectors.get(c.product_id) if vectors else None))
+            labels.append(grades[c.product_id])
+        rows.add("n" + q.id, feats, labels)
+    return rows
+
+
 def _graded_lists(
     source: CandidateSource,
     queries: Sequence[GeneratedQuery],
@@ -151,7 +184,8 @@ def _graded_lists(
             if variant is None:
                 continue
             cands = source.retrieve(variant, vecs[i])
-            ctx = context_for(variant.filters, cands, vectors)
+            known = [p.price for c in cands if (p := catalog.get(c.product_id)) is not None]
+            ctx = context_for(variant.filters, cands, vectors, query=variant.search, prices=known)
             feats: list[list[float]] = []
             labels: list[int] = []
             for c in cands:
@@ -159,7 +193,7 @@ def _graded_lists(
                 if p is None:
                     continue
                 feats.append(feature_vector(ctx, c, p, vectors.get(c.product_id) if vectors else None))
-                labels.append(grade(q.constraints, p))
+                labels.append(need_grade(q.constraints, p))
             # Both lists of one query share the query's split (split_of reads the part before "/").
             rows.add(q.id + suffix, feats, labels)
         if progress and (i + 1) % 200 == 0:

@@ -8,13 +8,17 @@ from app.domain.catalog import Product
 from app.domain.turn import Candidate, Filters
 from recsys.features import (
     FEATURES,
+    bayes_rating,
     context_for,
     feature_vector,
     match_gender,
     match_value,
     max_similarity,
+    overlap,
     price_fit,
     relative,
+    terms_of,
+    variant_has,
 )
 
 
@@ -71,7 +75,12 @@ def test_feature_vector_follows_the_fixed_feature_list() -> None:
         "t:seen": np.array([0.0, 1.0], dtype=np.float32),
     }
     ctx = context_for(
-        Filters(category="jackets", color="black", price_max=100), [cand, other], vectors, ["t:seen"]
+        Filters(category="jackets", color="black", price_max=100),
+        [cand, other],
+        vectors,
+        ["t:seen"],
+        query="black nylon jackets",
+        prices=[80.0, 40.0],
     )
     values = dict(zip(FEATURES, feature_vector(ctx, cand, jacket(), vectors["t:jacket"]), strict=True))
     assert values == {
@@ -79,5 +88,28 @@ def test_feature_vector_follows_the_fixed_feature_list() -> None:
         "fused_rank": 2.0, "match_category": 1.0, "match_gender": -1.0, "match_color": 1.0, "match_size": -1.0,
         "match_material": -1.0, "match_brand": -1.0, "price_fit": 1.0, "rating": 4.0,
         "reviews": float(np.log1p(3)), "popularity": float(np.log1p(9)), "session_seen_sim": 0.0,
-        "session_cart_sim": -1.0,
+        "session_cart_sim": -1.0, "text_name": 1 / 3, "text_description": 0.0, "text_attributes": 2 / 3,
+        "type_in_query": 1.0, "info_description": 0.0, "info_sizes": 2.0, "info_colors": 2.0,
+        "variant_size": -1.0, "variant_color": 1.0, "rating_bayes": (4.0 * 3 + 3.5 * 5) / 8,
+        "price_position": 80.0 / 60.0,
     }  # fmt: skip
+
+
+def test_terms_are_content_words_singularised() -> None:
+    assert terms_of("Hoodies for men, size M — 2 pack of tees") == frozenset({"hoodie", "pack", "tee"})
+
+
+def test_overlap_is_the_share_of_query_terms_in_a_field_or_missing() -> None:
+    assert overlap(frozenset({"zip", "hoodie"}), frozenset({"hoodie", "daphne"})) == 0.5
+    assert overlap(frozenset(), frozenset({"hoodie"})) == -1.0
+
+
+def test_variant_availability_reads_variants_before_the_listed_values() -> None:
+    with_variants = jacket(variants=[{"sku": "j-s-blk", "size": "S", "color": "Black"}])
+    assert variant_has(with_variants, "M", "black") == (0.0, 1.0)
+    assert variant_has(jacket(), "M", None) == (1.0, -1.0)
+
+
+def test_bayesian_rating_shrinks_few_reviews_towards_the_prior() -> None:
+    assert bayes_rating(5.0, 1) < bayes_rating(4.5, 40)
+    assert bayes_rating(None, 0) == 3.5

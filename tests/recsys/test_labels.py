@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.catalog.sources.base import ProductLink
 from app.domain.catalog import Product
 from app.domain.turn import Filters
-from recsys.labels import assert_disjoint, generate_queries, grade, link_grade, split_of
+from recsys.labels import assert_disjoint, generate_queries, grade, link_grade, need_grade, split_of
 
 
 def product(pid: str, **kw: object) -> Product:
@@ -70,3 +70,21 @@ def test_split_depends_on_the_query_only() -> None:
     assert split_of("g00042") == split_of("g00042/miss")
     splits = {split_of(f"g{i:05d}") for i in range(200)}
     assert splits == {"train", "valid"}
+
+
+def test_a_thin_listing_is_one_grade_lower_for_training() -> None:
+    thin = product("t", category="jackets", gender="women", colors=["black"])
+    rich = product(
+        "r",
+        category="jackets",
+        gender="women",
+        colors=["black"],
+        description="A warm, windproof shell for cold commutes, with taped seams and a hood.",
+    )
+    c = Filters(category="jackets", gender="women", color="black")
+    assert (need_grade(c, thin), need_grade(c, rich)) == (2, 3)
+
+
+def test_thin_penalty_never_turns_a_match_into_irrelevant() -> None:
+    thin = product("t", category="jackets", gender="women", colors=["black"])
+    assert need_grade(Filters(category="jackets"), thin) == 1

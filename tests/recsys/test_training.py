@@ -9,15 +9,15 @@ import pytest
 from app.bootstrap import Services
 from app.catalog.store import CatalogStore
 from app.catalog.vocabulary import load_vocabulary
-from app.domain.turn import ConversationState
+from app.domain.turn import ConversationState, Filters
 from app.pipeline.extract.rules import RulesExtractor
 from recsys import artifact
-from recsys.candidates import CandidateSource
+from recsys.candidates import CandidateSource, ParsedQuery
 from recsys.crosssell import CrossSell
 from recsys.features import FEATURES
 from recsys.golden import golden_texts, load_queries
 from recsys.labels import generate_queries
-from recsys.ranker import LightGbmRanker
+from recsys.ranker import EXPLAINED, LightGbmRanker
 from recsys.runtime import unit_vectors
 from recsys.train import fit, generated_rows, hand_written_rows, new_version
 
@@ -84,6 +84,19 @@ def test_ranker_ranks_real_candidates_deterministically(trained, source: Candida
     assert [c.product_id for c in first] == [c.product_id for c in second]
     assert sorted(c.product_id for c in first) == sorted(c.product_id for c in cands)
     assert set(first[0].features) == set(FEATURES)
+
+
+def test_only_the_first_ranked_candidates_carry_their_features(trained, source: CandidateSource) -> None:  # type: ignore[no-untyped-def]
+    var, meta, vectors = trained
+    _, model, _ = artifact.load(var, meta.version)
+    [parsed] = source.parse(["black hoodie for men"])
+    unfiltered = ParsedQuery(parsed.text, Filters(), parsed.search)  # a full 100-candidate list
+    cands = source.retrieve(unfiltered, source.encode([parsed])[0])
+    ranked = LightGbmRanker(model, meta.version, vectors).rank(
+        cands, source.catalog, ConversationState(conversation_id="c", filters=parsed.filters)
+    )
+    assert len(ranked) > EXPLAINED
+    assert [bool(c.features) for c in ranked] == [i < EXPLAINED for i in range(len(ranked))]
 
 
 def test_crosssell_returns_existing_products_never_the_anchor(services: Services) -> None:
