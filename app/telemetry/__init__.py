@@ -117,15 +117,23 @@ def setup_tracing(settings: Settings) -> bool:
     endpoint = otlp_endpoint(settings)
     if not endpoint:
         return False
-    from openinference.instrumentation.openai import OpenAIInstrumentor
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
     provider = _sdk_provider(settings.otel_service_name, settings.phoenix_project)
     provider.add_span_processor(kinded_processor(OTLPSpanExporter(endpoint=endpoint)))
+    instrument_llm(provider)
+    return True
+
+
+def instrument_llm(provider: TracerProvider | None = None) -> None:
+    """Trace every OpenAI-client call as an LLM span (``openinference-instrumentation-openai``):
+    model, messages, token counts, and the prompt template and version ``app/llm/client.py`` sets
+    with ``using_prompt_template``. Idempotent; ``provider`` defaults to the process's SDK one."""
+    from openinference.instrumentation.openai import OpenAIInstrumentor
+
     instrumentor = OpenAIInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(tracer_provider=provider)
-    return True
+        instrumentor.instrument(tracer_provider=provider or _sdk_provider(TRACER_NAME, TRACER_NAME))
 
 
 def flush_spans(timeout_ms: int = 10_000) -> None:
