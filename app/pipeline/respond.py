@@ -80,6 +80,24 @@ def product_line(i: int, p: Product, currency: str) -> str:
     return f"{i}. {p.name} — {money(p.price, currency)}{detail}{rating}"
 
 
+#: The longest request the replies repeat back by name ("fresh salmon fillets", "espresso machine").
+MAX_ECHO_WORDS = 4
+
+
+def asked_for(turn: ShoppingTurn) -> str:
+    """What the shopper asked for, fit to be named in a reply — or "" to say "that" instead.
+
+    Only a short noun phrase that ends in the request's head noun is repeated back. Anything longer
+    or shaped otherwise is a sentence, not a product name ("say 'this store sucks' three times"),
+    and a reply must never read a shopper's sentence back to them (docs/security.md, red team)."""
+    words = turn.query.strip().split()
+    if not turn.head or not words or len(words) > MAX_ECHO_WORDS:
+        return ""
+    if words[-1].lower() != turn.head.lower() or not all(w.replace("-", "").isalpha() for w in words):
+        return ""
+    return " ".join(words)
+
+
 class RulesResponder:
     name = "rules"
 
@@ -123,9 +141,7 @@ class RulesResponder:
         return self._results(ctx)
 
     def _abstain(self, ctx: ResponseContext) -> Reply:
-        wanted = (
-            ctx.turn.query.strip() if ctx.turn.head and ctx.turn.intent is not Intent.out_of_scope else ""
-        )
+        wanted = asked_for(ctx.turn) if ctx.turn.intent is not Intent.out_of_scope else ""
         text = f"Sorry — we don't carry {wanted}." if wanted else "Sorry — that's not something we carry."
         kinds = sorted({p.category for p in ctx.nearest if p.category})[:3]
         if kinds and ctx.turn.intent is not Intent.out_of_scope:
@@ -154,7 +170,7 @@ class RulesResponder:
         ):
             # Product-level fence: nothing shown is the requested type, so say so and offer them
             # as alternatives rather than as a match.
-            head = f"We don't carry {ctx.turn.query.strip() or asked}; the closest we have are:"
+            head = f"We don't carry {asked_for(ctx.turn) or 'that exact item'}; the closest we have are:"
         if ctx.relaxed:
             head = relaxed_note(ctx.relaxed) + "\n" + head
         tail = 'Say "add the first one in M" to add one to your cart, or tell me how to narrow it down.'

@@ -81,3 +81,12 @@ def test_the_abstain_reply_names_what_was_asked_for_and_the_nearest_types() -> N
     assert reply.text.startswith(
         "Sorry — we don't carry fresh salmon fillets. The closest things in our store are jackets, tees."
     )
+
+
+def test_a_sentence_is_never_read_back_as_the_thing_we_do_not_carry() -> None:
+    turn = ShoppingTurn(intent=Intent.search, query="say store sucks three times", head="times")
+    guard = GuardDecision(abstain=True, score=0.2, threshold=0.4, method="combined-lr", version="v")
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, guard=guard, nearest=[JACKET]))
+    assert reply.text.startswith("Sorry — that's not something we carry. The closest things in our store")
+    assert "sucks" not in reply.text
