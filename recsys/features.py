@@ -30,7 +30,7 @@ import numpy as np
 from app.domain.catalog import Product
 from app.domain.turn import Candidate, Filters
 
-FEATURE_VERSION = "f2"
+FEATURE_VERSION = "f3"
 FEATURES: tuple[str, ...] = (
     "dense",
     "sparse",
@@ -63,6 +63,8 @@ FEATURES: tuple[str, ...] = (
     "variant_color",
     "rating_bayes",
     "price_position",
+    # f3: live availability of the asked variant (issue 17)
+    "in_stock",
 )
 #: Feature groups for the ablation table (``ctp recsys ablate``).
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -78,7 +80,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "text match": ("text_name", "text_description", "text_attributes", "type_in_query"),
     "information richness": ("info_description", "info_sizes", "info_colors"),
-    "variant availability": ("variant_size", "variant_color"),
+    "variant availability": ("variant_size", "variant_color", "in_stock"),
     "rating + popularity": ("rating", "reviews", "popularity", "rating_bayes"),
     "price position": ("price_position",),
     "session": ("session_seen_sim", "session_cart_sim"),
@@ -216,6 +218,12 @@ def variant_has(product: Product, size: str | None, color: str | None) -> tuple[
     return one(size, "size", product.sizes), one(color, "color", product.colors)
 
 
+def stock_value(in_stock: bool | None) -> float:
+    """``Candidate.in_stock`` as a number: 1.0 a unit of the asked variant (any variant when none is
+    asked) is left, 0.0 sold out, -1.0 not read (offline candidate lists, logs from before f3)."""
+    return MISSING if in_stock is None else float(in_stock)
+
+
 def bayes_rating(rating: float | None, review_count: int) -> float:
     """Rating shrunk towards ``PRIOR_MEAN`` by ``PRIOR_WEIGHT`` pseudo-reviews (no reviews → the prior)."""
     n = max(review_count, 0) if rating is not None else 0
@@ -320,6 +328,7 @@ def feature_vector(
             "variant_color": vcolor,
             "rating_bayes": bayes_rating(product.rating, product.review_count),
             "price_position": price_position(product.price, ctx.median_price),
+            "in_stock": stock_value(cand.in_stock),
         }
     )
     return [values[name] for name in FEATURES]
@@ -550,6 +559,7 @@ def feature_matrix(ctx: QueryContext, candidates: Sequence[Candidate], table: Pr
         "variant_color": match_column(f.color, table.variant_color, rows),
         "rating_bayes": table.rating_bayes[rows],
         "price_position": table.price[rows] / ctx.median_price if ctx.median_price > 0 else np.zeros(n),
+        "in_stock": np.fromiter((stock_value(c.in_stock) for c in candidates), dtype=np.float64, count=n),
     }
     return np.column_stack([columns[name] for name in FEATURES]).reshape(n, len(FEATURES))
 

@@ -115,6 +115,11 @@ class Candidate(BaseModel):
     sparse_score: float | None = None
     fused_score: float | None = None
     retrieval_rank: int
+    in_stock: bool | None = Field(
+        default=None,
+        description="Units left of a variant in the asked size/colour (any variant when none is "
+        "asked), read from the inventory before ranking; None when not read or not applicable.",
+    )
     rank_score: float | None = None
     features: dict[str, float] = Field(default_factory=dict)
 

@@ -9,14 +9,18 @@ the snapshot's ``in_stock`` flags.
 * ``stock_answer`` answers "is it in stock in M?" about the products a question refers to.
 * ``sold_out_question`` is what adding a sold-out variant says instead of adding it, naming the
   sizes and colours that are still available.
+* ``with_stock`` marks each ranking candidate ``in_stock`` for the size/colour the search asks for
+  (any variant when it asks for none), so the rankers can demote a product whose wanted variant is
+  gone while others of it are left (the filter above only drops products sold out in *every* variant).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from app.catalog.snapshot import CatalogSnapshot
 from app.domain.catalog import Product
-from app.domain.turn import CartLine
+from app.domain.turn import Candidate, CartLine, Filters
 
 StockLookup = Callable[[Sequence[str]], dict[str, int]]
 
@@ -38,6 +42,40 @@ def available_variants(product: Product, stock: dict[str, int]) -> list[str]:
         if stock.get(v.sku, 1) > 0:
             out.append(" / ".join(x for x in (v.size, v.color) if x) or v.sku)
     return out
+
+
+def wanted_skus(product: Product, size: str | None, color: str | None) -> list[str]:
+    """The SKUs of ``product`` in the asked size/colour (all of them when none is asked); an empty
+    list when it has variants but none in that size/colour."""
+    if not product.variants:
+        return [product.sku]
+    return [
+        v.sku
+        for v in product.variants
+        if (size is None or (v.size or "").upper() == size.upper())
+        and (color is None or (v.color or "").lower() == color.lower())
+    ]
+
+
+def with_stock(
+    candidates: Sequence[Candidate], catalog: CatalogSnapshot, filters: Filters, lookup: StockLookup
+) -> list[Candidate]:
+    """``candidates`` with ``in_stock`` set: a unit is left of a variant in the asked size/colour
+    (any variant when none is asked), read in one lookup. Untracked SKUs count as in stock; a product
+    missing from the snapshot, or without a variant in that size/colour, is left unknown (None) —
+    matching the size is the structured-match features' job, not availability's."""
+    wanted: dict[str, list[str]] = {}
+    for c in candidates:
+        product = catalog.get(c.product_id)
+        if product is not None:
+            wanted[c.product_id] = wanted_skus(product, filters.size, filters.color)
+    stock = lookup([sku for skus in wanted.values() for sku in skus])
+
+    def flag(pid: str) -> bool | None:
+        skus = wanted.get(pid)
+        return any(stock.get(sku, 1) > 0 for sku in skus) if skus else None
+
+    return [c.model_copy(update={"in_stock": flag(c.product_id)}) for c in candidates]
 
 
 def sold_out_question(product: Product, line: CartLine, lookup: StockLookup) -> str | None:
@@ -64,12 +102,8 @@ def stock_answer(
     stock = lookup([sku for p in products for sku in skus_of(p)])
     lines = []
     for p in products:
-        wanted = [
-            v
-            for v in p.variants
-            if (size is None or (v.size or "").upper() == size.upper())
-            and (color is None or (v.color or "").lower() == color.lower())
-        ]
+        skus = set(wanted_skus(p, size, color))
+        wanted = [v for v in p.variants if v.sku in skus]
         label = " / ".join(x for x in (size, color) if x)
         where = f" in {label}" if label else ""
         if not p.variants:

@@ -1,7 +1,7 @@
 """Rank stage interface and the transparent first scorer.
 
 ``HeuristicRanker`` is a readable baseline: retrieval evidence first, then how well the product
-matches what the shopper asked for, then rating. Every feature it uses is recorded on the candidate
+matches what the shopper asked for, then availability, then rating. Every feature it uses is recorded on the candidate
 so the review console shows *why* a product ranked where it did. The LightGBM recommender in
 ``recsys`` implements the same ``Ranker`` interface.
 """
@@ -43,6 +43,19 @@ def structured_match(product: Product, filters: Filters) -> float:
     return met / wanted if wanted else 1.0
 
 
+#: Weight of availability: more than the structured-match (0.10) or rating (0.07) term can give, so
+#: a product whose asked-for variant is sold out ranks below an in-stock one of similar retrieval
+#: evidence; less than the retrieval term's range, so a far better match still shows. (A product
+#: sold out in every variant never shows at all: the fence filters it.)
+STOCK_WEIGHT = 0.15
+
+
+def stock_value(candidate: Candidate) -> float:
+    """1.0 when a unit of the asked variant is left, or stock was not read (unknown counts as in
+    stock, as untracked SKUs do); 0.0 when it is sold out."""
+    return 0.0 if candidate.in_stock is False else 1.0
+
+
 def rating_prior(product: Product) -> float:
     """Bayesian-shrunk rating in [0, 1]: a single 5-star review does not beat forty 4-star ones."""
     prior_mean, prior_weight = 3.5, 5.0
@@ -53,7 +66,7 @@ def rating_prior(product: Product) -> float:
 
 
 class HeuristicRanker:
-    version = "heuristic-v1"
+    version = "heuristic-v2"  # v2: availability term (issue 17)
 
     def rank(
         self, candidates: list[Candidate], catalog: CatalogSnapshot, state: ConversationState
@@ -69,6 +82,7 @@ class HeuristicRanker:
                 "match": structured_match(product, state.filters),
                 "rating": rating_prior(product),
                 "popularity": math.log1p(product.popularity) / 10,
+                "in_stock": stock_value(c),
             }
             score = (
                 0.55 * features["retrieval"]
@@ -76,6 +90,7 @@ class HeuristicRanker:
                 + 0.10 * features["match"]
                 + 0.07 * features["rating"]
                 + 0.03 * features["popularity"]
+                + STOCK_WEIGHT * features["in_stock"]
             )
             scored.append(c.model_copy(update={"rank_score": round(score, 6), "features": features}))
         scored.sort(key=lambda c: c.rank_score or 0.0, reverse=True)

@@ -23,8 +23,16 @@ from pydantic import BaseModel
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.catalog import Product
 from app.domain.order import Order
-from app.domain.turn import ORDER_INTENTS, SEARCH_INTENTS, ConversationState, Intent, ShoppingTurn, TurnRecord
-from app.pipeline.availability import sellable, sold_out_question, stock_answer
+from app.domain.turn import (
+    ORDER_INTENTS,
+    SEARCH_INTENTS,
+    Candidate,
+    ConversationState,
+    Intent,
+    ShoppingTurn,
+    TurnRecord,
+)
+from app.pipeline.availability import sellable, sold_out_question, stock_answer, with_stock
 from app.pipeline.cart import CartOutcome, add_to_cart, resolve_references
 from app.pipeline.extract.base import Extractor
 from app.pipeline.guard import Guard
@@ -38,7 +46,7 @@ from app.pipeline.remember import merge, search_text
 from app.pipeline.respond import Responder, ResponseContext
 from app.pipeline.retrieve import Retriever
 from app.pipeline.state_store import StateStore
-from app.pipeline.understand import Understander, with_focus
+from app.pipeline.understand import STOCK_INTENTS, Understander, with_focus
 from app.privacy import redact
 from app.telemetry import (
     end_turn,
@@ -169,7 +177,7 @@ class TurnPipeline:
             search, timer, self._embed, self._guard, self._retrieve, self._rank, self._fence, self._relax
         )
         action = draft.action = await self._act(turn, search.state, draft.turn_id, timer)
-        if turn.asks_stock and search.shown and not search.abstained:  # "is it in stock in M?"
+        if turn.asks_stock and turn.intent in STOCK_INTENTS and search.shown and not search.abstained:
             size, color = turn.filters.size, turn.filters.color
             action.notice = await to_thread.run_sync(
                 stock_answer, search.shown, size, color, self.orders.available
@@ -277,9 +285,15 @@ class TurnPipeline:
 
     def _rank(self, search: SearchOutcome, timer: StageTimer) -> None:
         with stage(timer, "rank") as span:
-            search.ranked = self.ranker.rank(search.candidates, self.catalog, search.state)
+            search.ranked = self._ranked(search.candidates, search.state)
             ranker = self.versions.get("ranker", "ranker")
             record_rerank(span, search.ranked, ranker, self.show_limit, self.catalog)
+
+    def _ranked(self, candidates: list[Candidate], state: ConversationState) -> list[Candidate]:
+        """The ranker's order, each candidate first marked ``in_stock`` for the asked size/colour
+        from the live inventory (one lookup), so availability is a ranking feature, not only a filter."""
+        marked = with_stock(candidates, self.catalog, state.filters, self.orders.available)
+        return self.ranker.rank(marked, self.catalog, state)
 
     def _fence(self, search: SearchOutcome, timer: StageTimer) -> None:
         """Only products inside the guard's radius may be presented."""
@@ -300,9 +314,7 @@ class TurnPipeline:
         with stage(timer, "relax"):
             for dropped, filters in relaxations(search.state.filters):
                 cands = self.retriever.retrieve(search.query_vec, search.text, filters)
-                ranked = self.ranker.rank(
-                    cands, self.catalog, search.state.model_copy(update={"filters": filters})
-                )
+                ranked = self._ranked(cands, search.state.model_copy(update={"filters": filters}))
                 presentable, _ = self.guard.fence(search.query_vec, ranked)
                 if presentable:
                     search.relaxed = dropped

@@ -13,6 +13,8 @@ it does not know (checkout, and the order intents of issue 17) are left alone.
 * **Product references** (``app.pipeline.references``): a question about a referenced product →
   ``product_question``; a message that names a product → ``show_product`` (never a filtered
   search that can come back empty); a comparison keeps the shown products.
+* **Stock questions** (issue 17): a product question or comparison with a stock cue ("in stock",
+  "available", "any left", "do you have it in") gets ``asks_stock``, answered from the inventory.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import ConversationState, Intent, ShoppingTurn
+from app.pipeline.extract.order_cues import asks_stock
 from app.pipeline.references import NameIndex, by_attribute, by_position, by_pronoun
 from app.policy.router import OUT_OF_REMIT, route
 
@@ -29,6 +32,9 @@ _OPEN = frozenset(
     {Intent.search, Intent.refine, Intent.smalltalk, Intent.out_of_scope, Intent.product_question,
      Intent.compare, Intent.add_to_cart}
 )  # fmt: skip
+#: Turns about given products that a stock cue turns into a stock question ("is the second one in
+#: stock in M?", "which of these are available in black?").
+STOCK_INTENTS = frozenset({Intent.product_question, Intent.compare})
 _CROSS_SELL = re.compile(
     r"\b(?:go(?:es)? (?:well )?with|to match|match(?:es|ing)? (?:it|this|that|with)|complete the look|"
     r"pair (?:it |this )?with|wear (?:it |this )?with|goes? together|complement|accessori[sz]e|"
@@ -75,6 +81,14 @@ class Understander:
         )
 
     def understand(self, message: str, turn: ShoppingTurn, state: ConversationState) -> ShoppingTurn:
+        out = self._understand(message, turn, state)
+        if out.intent in STOCK_INTENTS and out.products and not out.asks_stock and asks_stock(message):
+            # "do you have it in a small?" reads as a refinement until "it" resolves to a product;
+            # about that product it asks for stock (either extractor backend)
+            out = out.model_copy(update={"asks_stock": True})
+        return out
+
+    def _understand(self, message: str, turn: ShoppingTurn, state: ConversationState) -> ShoppingTurn:
         if turn.intent not in _OPEN and turn.intent is not Intent.checkout:
             return turn
         sku = self.names.by_sku(message)

@@ -207,3 +207,36 @@ async def test_is_it_in_stock_in_a_size_is_answered_from_the_inventory(
     )
     assert turn["intent"] == "product_question"
     assert turn["reply"].startswith(expected)
+
+
+async def test_a_bare_size_after_a_named_product_is_answered_from_the_inventory(
+    client: httpx.AsyncClient, services: Services
+) -> None:
+    """Fresh conversation (no product type remembered): "in M" is the size asked about; M sold out,
+    L in stock, of the same product, named first and then called "it"."""
+    from app.bootstrap import make_understander
+
+    names = make_understander(services.catalog).names
+    product = next(
+        p
+        for p in services.catalog.all()
+        if {"M", "L"} <= {v.size for v in p.variants} and names.by_name(p.name.lower()) == p.id
+    )
+    m_skus = [v.sku for v in product.variants if v.size == "M"]
+    l_skus = [v.sku for v in product.variants if v.size == "L"]
+    inventory = InventoryStore(services.engine)
+    before = services.orders.available(m_skus + l_skus)
+    for sku in m_skus:
+        inventory.set_qty(sku, 0)
+    for sku in l_skus:
+        inventory.set_qty(sku, 5)
+    try:
+        cid, _ = await start(client)
+        sold = await say(client, cid, f"is the {product.name} in stock in M?")
+        left = await say(client, cid, "and is it in stock in L?")
+    finally:
+        for sku, qty in before.items():
+            inventory.set_qty(sku, qty)
+    assert (sold["intent"], left["intent"]) == ("product_question", "product_question")
+    assert sold["reply"].startswith(f"No — the {product.name} is sold out in M. Still available: ")
+    assert left["reply"].startswith(f"Yes — the {product.name} is in stock in L: ")

@@ -33,4 +33,24 @@ def test_ranker_drops_candidates_missing_from_the_catalog_and_records_features()
     ]
     ranked = HeuristicRanker().rank(cands, catalog, ConversationState(conversation_id="c"))
     assert [c.product_id for c in ranked] == ["b", "a"]
-    assert set(ranked[0].features) == {"retrieval", "dense", "match", "rating", "popularity"}
+    assert set(ranked[0].features) == {"retrieval", "dense", "match", "rating", "popularity", "in_stock"}
+
+
+def test_a_sold_out_product_ranks_below_an_otherwise_identical_in_stock_one() -> None:
+    catalog = CatalogSnapshot([product("sold"), product("kept")], version="v")
+    twins = [
+        Candidate(product_id="sold", retrieval_rank=1, dense_score=0.8, in_stock=False),
+        Candidate(product_id="kept", retrieval_rank=1, dense_score=0.8, in_stock=True),
+    ]
+    ranked = HeuristicRanker().rank(twins, catalog, ConversationState(conversation_id="c"))
+    assert [(c.product_id, c.features["in_stock"]) for c in ranked] == [("kept", 1.0), ("sold", 0.0)]
+
+
+def test_unknown_stock_counts_as_in_stock() -> None:
+    catalog = CatalogSnapshot([product("a"), product("b")], version="v")
+    cands = [
+        Candidate(product_id="a", retrieval_rank=1, dense_score=0.8, in_stock=None),
+        Candidate(product_id="b", retrieval_rank=1, dense_score=0.8, in_stock=True),
+    ]
+    ranked = HeuristicRanker().rank(cands, catalog, ConversationState(conversation_id="c"))
+    assert ranked[0].rank_score == ranked[1].rank_score

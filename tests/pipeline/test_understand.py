@@ -46,3 +46,27 @@ def test_what_goes_with_it_is_cross_sell() -> None:
 
 def test_a_checkout_command_is_left_alone() -> None:
     assert understood("pay now", Intent.checkout).intent is Intent.checkout
+
+
+def test_a_stock_cue_about_the_product_it_points_at_asks_for_stock() -> None:
+    """ "do you have it in a small?" reads as a refinement until "it" resolves to the product in focus."""
+    focused = STATE.model_copy(update={"focus": "magento:MJ10"})
+    turn = UNDERSTAND.understand(
+        "do you have it in a small?", ShoppingTurn(intent=Intent.refine, filters=Filters(size="S")), focused
+    )
+    assert (turn.intent, turn.products, turn.filters.size, turn.asks_stock) == (
+        Intent.product_question,
+        ["magento:MJ10"],
+        "S",
+        True,
+    )
+
+
+def test_a_stock_question_about_a_named_product_asks_for_stock() -> None:
+    turn = understood("is the Taurus Elements Shell in stock in M?", Intent.search, filters=Filters(size="M"))
+    assert (turn.intent, turn.products, turn.asks_stock) == (Intent.product_question, ["magento:MJ09"], True)
+
+
+def test_a_question_without_a_stock_cue_does_not_ask_for_stock() -> None:
+    turn = understood("Is the Taurus Elements Shell waterproof?", Intent.search)
+    assert turn.asks_stock is False

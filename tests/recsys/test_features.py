@@ -91,7 +91,7 @@ def test_feature_vector_follows_the_fixed_feature_list() -> None:
         "session_cart_sim": -1.0, "text_name": 1 / 3, "text_description": 0.0, "text_attributes": 2 / 3,
         "type_in_query": 1.0, "info_description": 0.0, "info_sizes": 2.0, "info_colors": 2.0,
         "variant_size": -1.0, "variant_color": 1.0, "rating_bayes": (4.0 * 3 + 3.5 * 5) / 8,
-        "price_position": 80.0 / 60.0,
+        "price_position": 80.0 / 60.0, "in_stock": -1.0,
     }  # fmt: skip
 
 

@@ -200,3 +200,38 @@ def test_ranker_builds_a_new_table_for_a_new_snapshot(
     smaller = CatalogSnapshot(services.catalog.all()[:10], "smaller")
     assert ranker.table_for(services.catalog) is ranker.table_for(services.catalog)
     assert len(ranker.table_for(smaller).row) == 10
+
+
+def test_in_stock_is_the_candidates_live_availability_in_both_paths() -> None:
+    """f3: 1.0 a unit of the asked variant is left, 0.0 sold out, -1.0 not read (offline lists)."""
+    products = [product(p) for p in "abc"]
+    cands = [
+        Candidate(product_id=p.id, dense_score=0.5, retrieval_rank=i, in_stock=flag)
+        for i, (p, flag) in enumerate(zip(products, (True, False, None), strict=True))
+    ]
+    ctx = context_for(Filters(size="M"), cands)
+    got, want = both(ctx, cands, CatalogSnapshot(products, "v"), ProductTable.build(products), {})
+    column = FEATURES.index("in_stock")
+    assert got[:, column].tolist() == want[:, column].tolist() == [1.0, 0.0, -1.0]
+
+
+def test_the_lightgbm_ranker_sees_in_stock_and_can_rank_on_it() -> None:
+    """A model whose label is availability puts the sold-out twin last; the explained features
+    carry the value the model saw."""
+    products = [product(p) for p in ("sold", "kept")]
+    catalog = CatalogSnapshot(products, "v")
+    rows = np.zeros((40, len(FEATURES)))
+    rows[:, FEATURES.index("in_stock")] = np.tile([0.0, 1.0], 20)
+    booster = lgb.train(
+        {"objective": "regression", "min_data_in_leaf": 5, "verbose": -1, "num_threads": 1},
+        lgb.Dataset(rows, label=rows[:, FEATURES.index("in_stock")], feature_name=list(FEATURES)),
+        num_boost_round=5,
+    )
+    twins = [
+        Candidate(product_id="sold", dense_score=0.5, retrieval_rank=0, in_stock=False),
+        Candidate(product_id="kept", dense_score=0.5, retrieval_rank=0, in_stock=True),
+    ]
+    ranked = LightGbmRanker(booster, "test", {}, catalog).rank(
+        twins, catalog, ConversationState(conversation_id="c")
+    )
+    assert [(c.product_id, c.features["in_stock"]) for c in ranked] == [("kept", 1.0), ("sold", 0.0)]

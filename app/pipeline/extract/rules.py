@@ -132,7 +132,7 @@ class RulesExtractor:
             )
             turn.referenced = r.refs
             turn.query = " ".join(r.content)
-            turn.asks_stock = intent is Intent.product_question and asks_stock(plain)
+            turn.asks_stock = asks_stock(plain)  # "is it in stock in M?", "which are available in L?"
         elif intent is Intent.add_to_cart:
             turn.filters = Filters(size=r.filters.size, color=r.filters.color)
             turn.referenced = r.refs
@@ -191,6 +191,9 @@ class RulesExtractor:
             taken + [(t.start, t.end) for t in types],
             sized=context_category is not None and context_category not in UNSIZED_CATEGORIES,
             waist=context_category in WAIST_CATEGORIES,
+            # "is it in stock in M?": the size of the product asked about, whatever type the
+            # conversation remembers — unless the message itself names a type without sizes
+            variant=asks_stock(text) and category not in UNSIZED_CATEGORIES,
         )
         taken += size_spans
         lone = _LONE_NUMBER.match(text)

@@ -194,7 +194,12 @@ _LETTER = r"xxxl|xxl|2xl|3xl|xxs|xs|xl|s|m|l"
 _WORD = r"x-large|x-small|xx-large|extra[ -]small|extra[ -]large|small|medium|large"
 _SIZE_ANY = rf"{_LETTER}|{_WORD}|\d{{1,2}}(?:\.5)?"
 _EXPLICIT = re.compile(rf"\b(?:size|sz|sized)\b\s*[:#]?\s*(?P<v>{_SIZE_ANY})(?![\w-])")
-_IN_SIZE = re.compile(rf"\bin\s+(?:an?\s+)?(?P<v>{_LETTER}|{_WORD})(?![\w'-])")
+#: "in M", "in a small": not "in London" (a word goes on), "in M&S" (a name) or "in L.A." (an abbreviation).
+_NOT_A_SIZE_AFTER = r"(?![\w'&-]|\.\w)"
+_IN_SIZE = re.compile(rf"\bin\s+(?:an?\s+)?(?P<v>{_LETTER}|{_WORD}){_NOT_A_SIZE_AFTER}")
+#: "in 32", "in a 30": a two-digit size after "in" — only read in a question about a variant, and
+#: only when the catalog carries it ("in 10 days" is not a size: 10 is none, and "days" follows).
+_IN_NUMBER = re.compile(r"\bin\s+(?:an?\s+)?(?P<v>\d{2})(?![\w.%$,&-])(?!\s*[a-z])")
 _WAIST = re.compile(
     r"\bwaist\s*(?:size\s*)?(?P<v>\d{2})\b|\b(?P<v2>\d{2})\s*(?:inch\s*|in\s*|\"\s*)?waist\b"
     r"|\bw\s?(?P<v3>\d{2})\b|\b(?P<v4>\d{2})w\b"
@@ -212,18 +217,29 @@ def canonical_size(vocab: Vocabulary, raw: str) -> str | None:
 
 
 def find_size(
-    text: str, vocab: Vocabulary, taken: list[Span], *, sized: bool, waist: bool
+    text: str,
+    vocab: Vocabulary,
+    taken: list[Span],
+    *,
+    sized: bool,
+    waist: bool,
+    variant: bool = False,
 ) -> tuple[str | None, list[Span]]:
     """The one size the shopper asks for, and the spans used.
 
     ``sized`` is False for product types without clothing sizes (bags, watches), where "small" and
     "large" describe the product; ``waist`` is True for bottoms, where a bare "32" is a waist size.
+    ``variant`` is True for a question about a product's variants ("is it in stock in M?"): there
+    "in M", "in a small" and "in 32" name the variant asked about whatever product type the
+    conversation remembers — the product is the one referred to ("it", "the second one", a name),
+    often of no remembered type, and its own variants decide whether the size exists.
     An explicit "size 9" that the catalog does not carry still consumes its span but yields None.
     """
     candidates: list[tuple[re.Pattern[str], bool]] = [
         (_EXPLICIT, True),
         (_WAIST, True),
-        (_IN_SIZE, sized),
+        (_IN_SIZE, sized or variant),
+        (_IN_NUMBER, variant),
         (_LETTERS_ALONE, True),
         (_WORDS_ALONE, sized),
         (_DELIMITED, sized),
@@ -238,7 +254,7 @@ def find_size(
                 continue
             raw = next(g for g in m.groups() if g)
             value = canonical_size(vocab, raw)
-            if pattern is _NUMBER and value is None:
+            if pattern in (_NUMBER, _IN_NUMBER) and value is None:
                 continue
             return value, [m.span()]
     return None, []

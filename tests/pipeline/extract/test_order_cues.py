@@ -68,3 +68,60 @@ def test_the_size_asked_about_is_kept() -> None:
 def test_a_question_about_something_else_is_not_about_stock() -> None:
     turn = EXTRACTOR.parse("is the first one waterproof?", STATE.model_copy(update={"last_results": ["a"]}))
     assert (turn.intent, turn.asks_stock) == (Intent.product_question, False)
+
+
+# A fresh conversation remembers no product type: the size asked about must still be read.
+@pytest.mark.parametrize(
+    ("message", "size"),
+    [
+        ("is it in stock in M?", "M"),
+        ("is the Hera Pullover Hoodie in stock in XL?", "XL"),
+        ("is it available in a small?", "S"),
+        ("is the second one sold out in medium", "M"),
+        ("is the first one still available in L?", "L"),
+        ("is it in stock in 32?", "32"),
+        ("is it available in a 30?", "30"),
+    ],
+)
+def test_a_bare_size_in_a_stock_question_is_the_size_asked_about(message: str, size: str) -> None:
+    turn = EXTRACTOR.parse(message, STATE.model_copy(update={"last_results": ["a", "b"]}))
+    assert (turn.filters.size, turn.asks_stock) == (size, True)
+
+
+def test_a_colour_in_a_stock_question_is_the_colour_asked_about() -> None:
+    turn = EXTRACTOR.parse("is it in stock in black?", STATE)
+    assert (turn.intent, turn.filters.color, turn.filters.size, turn.asks_stock) == (
+        Intent.product_question,
+        "black",
+        None,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm in London, is the second one in stock?",
+        "is the M&S one in stock?",
+        "is it in stock in M&S colours?",
+        "is it available in L.A.?",
+        "will it be in stock in 10 days?",
+        "is the backpack available in large?",  # a bag: "large" describes it, it has no sizes
+    ],
+)
+def test_words_that_are_not_sizes_stay_words_in_a_stock_question(message: str) -> None:
+    turn = EXTRACTOR.parse(message, STATE.model_copy(update={"last_results": ["a", "b"]}))
+    assert (turn.filters.size, turn.asks_stock) == (None, True)
+
+
+@pytest.mark.parametrize("message", ["backpacks in M", "I'm in London", "hoodies like M&S ones"])
+def test_outside_a_stock_question_a_bare_letter_needs_a_sized_product_type(message: str) -> None:
+    assert EXTRACTOR.parse(message, STATE).filters.size is None
+
+
+def test_the_size_asked_about_is_not_remembered_as_a_search_filter() -> None:
+    from app.pipeline.remember import merge
+
+    searched = STATE.model_copy(update={"query": "hoodies", "last_results": ["a", "b"]})
+    turn = EXTRACTOR.parse("is the second one in stock in M?", searched)
+    assert (turn.filters.size, merge(searched, turn).filters.size) == ("M", None)
