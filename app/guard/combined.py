@@ -41,7 +41,7 @@ from app.guard.calibration import knn_score
 from app.guard.conformal import conformal_rank, conformal_threshold
 from app.guard.coverage import ProductTypes, coverage_path, load_or_build
 from app.guard.density import REPORTED_NEIGHBOURS, DensityGuard
-from app.guard.fence import fence_candidates
+from app.guard.fence import radius_fence
 from app.guard.intent import decided_by_intent
 from app.index.base import VectorIndex
 from app.pipeline.extract.heads import requested_head
@@ -222,12 +222,7 @@ class CombinedGuard:
         )
 
     def fence(self, query_vec: np.ndarray, ranked: Sequence[Candidate]) -> tuple[list[Candidate], list[str]]:
-        if self.fence_radius is None:
-            return list(ranked), []
-        missing = [c.product_id for c in ranked if c.dense_score is None]
-        vectors = self.index.vectors(missing) if missing else {}
-        similarity = {pid: float(np.dot(query_vec, v)) for pid, v in vectors.items()}
-        return fence_candidates(ranked, similarity, self.fence_radius)
+        return radius_fence(self.index, query_vec, ranked, self.fence_radius)
 
 
 def open_combined_guard(

@@ -24,7 +24,7 @@ from app.guard.calibration import (
     ensure_calibration,
     knn_score,
 )
-from app.guard.fence import fence_candidates
+from app.guard.fence import radius_fence
 from app.guard.intent import decided_by_intent
 from app.guard.nearest import NearestNeighbourGuard
 from app.index.base import VectorIndex
@@ -64,12 +64,7 @@ class DensityGuard:
 
     def fence(self, query_vec: np.ndarray, ranked: Sequence[Candidate]) -> tuple[list[Candidate], list[str]]:
         """Ranked candidates inside the calibrated radius, and the ids fenced out."""
-        if self.fence_radius is None:
-            return list(ranked), []
-        missing = [c.product_id for c in ranked if c.dense_score is None]
-        vectors = self.index.vectors(missing) if missing else {}
-        similarity = {pid: float(np.dot(query_vec, v)) for pid, v in vectors.items()}
-        return fence_candidates(ranked, similarity, self.fence_radius)
+        return radius_fence(self.index, query_vec, ranked, self.fence_radius)
 
 
 def open_guard(

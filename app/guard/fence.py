@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from app.domain.turn import Candidate
+from app.index.base import VectorIndex
 
 
 def fence_candidates(
@@ -25,3 +28,16 @@ def fence_candidates(
         else:
             fenced.append(c.product_id)
     return kept, fenced
+
+
+def radius_fence(
+    index: VectorIndex, query_vec: np.ndarray, ranked: Sequence[Candidate], radius: float | None
+) -> tuple[list[Candidate], list[str]]:
+    """The fence both calibrated guards apply: candidates the dense arm did not score get their
+    cosine from the index's stored vectors; ``radius`` None (no calibration) fences nothing."""
+    if radius is None:
+        return list(ranked), []
+    missing = [c.product_id for c in ranked if c.dense_score is None]
+    vectors = index.vectors(missing) if missing else {}
+    similarity = {pid: float(np.dot(query_vec, v)) for pid, v in vectors.items()}
+    return fence_candidates(ranked, similarity, radius)

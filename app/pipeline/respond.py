@@ -17,7 +17,7 @@ from app.domain.order import Order
 from app.domain.turn import ConversationState, GuardDecision, Intent, Reply, ShoppingTurn
 from app.pipeline.cart import CartOutcome, cart_total
 from app.pipeline.extract.heads import names_head
-from app.pipeline.respond_help import HelpReplies, relaxed_note
+from app.pipeline.respond_help import HelpReplies, money, product_card, relaxed_note
 from app.pipeline.understand import is_question
 
 
@@ -46,10 +46,6 @@ class Responder(Protocol):
     name: str
 
     async def respond(self, ctx: ResponseContext) -> Reply: ...
-
-
-def money(amount: float, currency: str = "USD") -> str:
-    return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}"
 
 
 def describe_filters(ctx: ResponseContext) -> str:
@@ -183,16 +179,7 @@ class RulesResponder:
     def _details(self, ctx: ResponseContext) -> Reply:
         parts = []
         for p in ctx.products:
-            facts = [f"{p.name}: {money(p.price, ctx.currency)}"]
-            if p.colors:
-                facts.append("colours " + ", ".join(p.colors))
-            if p.sizes:
-                facts.append("sizes " + ", ".join(p.sizes))
-            if p.materials:
-                facts.append("made of " + ", ".join(p.materials))
-            if p.rating is not None:
-                facts.append(f"rated {p.rating:.1f}/5 from {p.review_count} reviews")
-            parts.append("; ".join(facts) + ".")
+            parts.append(product_card(p, ctx.currency))
         if ctx.turn.intent is Intent.compare and len(ctx.products) >= 2:
             cheapest = min(ctx.products, key=lambda p: p.price)
             parts.append(f"The {cheapest.name} is the less expensive option.")

@@ -32,7 +32,7 @@ RELAXED_WORDS = {
 }
 
 
-def money(amount: float, currency: str) -> str:
+def money(amount: float, currency: str = "USD") -> str:
     return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}"
 
 
