@@ -1,6 +1,6 @@
 """One shopping turn, as a short function over named stages.
 
-    extract → remember → embed → guard → retrieve → rank → fence → act → respond → log
+    redact → extract → understand → remember → embed → guard → retrieve → rank → fence → relax → act → respond → commit (state, then log)
 
 Each stage is a typed, replaceable component held by ``TurnPipeline``; the API builds one pipeline
 per worker in its lifespan and calls ``run``. Nothing here knows about HTTP.
