@@ -12,6 +12,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from app.bootstrap import Services
 from app.domain.labels import Backend, EvalResult
+from app.pipeline.log import TurnLogger
 from app.review.models import HumanLabelIn
 from app.review.store import add_label
 from app.telemetry import install_memory_exporter
@@ -91,6 +92,44 @@ async def test_phoenix_down_leaves_labels_pending_and_a_later_call_posts_them(
     later = Recorder()
     export_pending(services.engine, later)
     assert len([a for a in later.posted if a["metadata"]["turn_id"] == turn_id]) == 3
+
+
+async def test_labels_of_untraced_turns_never_hold_back_a_traced_turns_labels(
+    services: Services, exporter: InMemorySpanExporter
+) -> None:
+    """Turns logged while Phoenix was off have no span: their labels can never be posted, and a
+    batch filled with them must not starve the labels behind them."""
+    untraced = (await services.pipeline.run("white tees")).record
+    for i in range(3):
+        copy = untraced.model_copy(
+            update={
+                "turn_id": f"{untraced.turn_id}-{i}",
+                "conversation_id": f"c_untraced_{i}",
+                "span_id": None,
+            }
+        )
+        TurnLogger(services.engine).write(copy)
+        write_results(
+            services.engine,
+            [
+                EvalResult(
+                    turn_id=copy.turn_id,
+                    evaluator="toxicity",
+                    evaluator_version="code-1",
+                    backend=Backend.CODE,
+                    label="non-toxic",
+                    explanation="no insult",
+                )
+            ],
+        )
+    turn_id, _ = await labelled_turn(services)
+    phoenix = Recorder()
+    export_pending(services.engine, phoenix, batch=2, max_batches=10)
+    mine = sorted(
+        (a["name"], a["annotator_kind"]) for a in phoenix.posted if a["metadata"]["turn_id"] == turn_id
+    )
+    assert mine == [("hallucination", "CODE"), ("relevance", "HUMAN"), ("relevance", "LLM")]
+    assert not any(a["metadata"]["turn_id"].startswith(untraced.turn_id + "-") for a in phoenix.posted)
 
 
 def test_scores_follow_the_label_vocabulary() -> None:

@@ -89,7 +89,9 @@ def pending(engine: Engine, limit: int) -> list[PendingLabel]:
                 select(table, turns.c.record)
                 .join(turns, turns.c.turn_id == table.c.turn_id)
                 .outerjoin(phoenix_annotations, posted)
-                .where(phoenix_annotations.c.source_id.is_(None))
+                # Only traced turns: untraced ones (Phoenix off when they ran) can never be posted,
+                # and left in the window they would starve every later label of its batch.
+                .where(phoenix_annotations.c.source_id.is_(None), turns.c.record["span_id"].as_string() != "")
                 .order_by(table.c.id)
                 .limit(limit - len(out))
             ).mappings()
