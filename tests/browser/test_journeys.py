@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -28,6 +29,15 @@ def ask(page: Page, text: str, replies: int) -> None:
     box.press("Enter")
     expect(page.get_by_test_id("stChatMessage")).to_have_count(2 * replies)
     expect(page.get_by_test_id("stChatMessage").last).to_contain_text("Here are")
+
+
+def conversation_link(page: Page) -> dict[str, list[str]]:
+    """The conversation id and token the page keeps in its URL. Streamlit writes query parameters
+    over its websocket after the render, so wait for both rather than read the URL at once (a
+    loaded CI machine read it before the token was there)."""
+    page.wait_for_url(re.compile(r".*[?&]c=[^&]+.*"))
+    page.wait_for_url(re.compile(r".*[?&]t=[^&]+.*"))
+    return parse_qs(urlparse(page.url).query)
 
 
 def say(page: Page, text: str, replies: int, expected: str) -> None:
@@ -67,7 +77,7 @@ def test_a_shopper_asks_refines_adds_to_cart_and_checks_out(
     sidebar.get_by_role("button", name="Checkout").click()
     expect(sidebar).to_contain_text("Order ord_")
     page.screenshot(path=str(shots / "chat_checkout.png"))
-    query = parse_qs(urlparse(page.url).query)
+    query = conversation_link(page)
     cid, token = query["c"][0], query["t"][0]
     data = httpx.get(f"{stack['api']}/v1/conversations/{cid}", headers={"X-Conversation-Token": token}).json()
     assert len(data["orders"]) == 1 and data["cart"] == []
@@ -109,7 +119,7 @@ def test_a_shopper_confirms_a_moved_price_then_cancels_the_order(
     ask(page, "women's hoodies", 1)
     page.get_by_test_id("stChatMessage").last.get_by_role("button", name="Add to cart").first.click()
     expect(page.get_by_test_id("stSidebar")).to_contain_text("Total $")
-    query = parse_qs(urlparse(page.url).query)
+    query = conversation_link(page)
     cid, auth = query["c"][0], {"X-Conversation-Token": query["t"][0]}
     line = httpx.get(f"{stack['api']}/v1/conversations/{cid}", headers=auth).json()["cart"][0]
     engine = make_engine(settings.resolved_database_url)
