@@ -222,7 +222,7 @@ def format_report(report: DialogueReport, max_failures: int = 0) -> str:
         f"  named-product resolution   {report.named_resolution}",
         f"  relaxation announced       {report.relaxation_announced}",
         f"  turn intent accuracy       {report.intent_accuracy}",
-        f"  order-intent turns (issue 17, no intent on this branch): {report.unsupported_intent_turns}",
+        f"  turns expecting an intent the pipeline lacks: {report.unsupported_intent_turns}",
         "  task success by kind: " + ", ".join(f"{k} {v}" for k, v in report.by_kind.items()),
     ]
     if max_failures and report.failures:
