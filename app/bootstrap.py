@@ -50,6 +50,7 @@ from app.pipeline.turn import TurnPipeline
 from app.pipeline.understand import Understander
 from app.policy.document import load_policy
 from app.policy.router import TOPICS
+from app.privacy import redact
 from app.settings import Settings
 from app.storage.db import create_schema, make_engine
 from app.telemetry import setup_tracing
@@ -215,6 +216,7 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
         settings.currency,
         max_quantity=settings.max_quantity_per_item,
         cancel_window=timedelta(minutes=settings.cancel_window_minutes),
+        stock_cache_s=settings.stock_cache_s,
     )
     guard: Guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
     if settings.guard_method == "combined" and isinstance(guard, DensityGuard):
@@ -246,4 +248,7 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
         show_limit=settings.show_limit,
         currency=settings.currency,
     )
+    # Warm the redaction: Presidio's recognisers (and what they import) load on first use, which
+    # took seconds — the first shopper of every worker paid it (load test 20261130-193027).
+    redact("warm-up: call +1 415 555 0100 or write to jo@example.com")
     return Services(settings, engine, catalog, encoder, index, state, logger, orders, pipeline)

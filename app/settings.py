@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     )
     inventory_seed: int = Field(default=17, description="Seed of the demo stock rule (no feed configured).")
     max_quantity_per_item: int = Field(default=10, ge=1, le=99, description="Units of one SKU per order.")
+    stock_cache_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="How stale the stock levels that ranking and the in-stock fence read may be (per "
+        "worker; 0 = read live every turn). Adding to the cart, checkout and stock questions read live.",
+    )
     cancel_window_minutes: int = Field(
         default=30, ge=0, description="How long a placed order can be cancelled."
     )

@@ -123,6 +123,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, data_dir: Path, redis_url: s
         database_url=None,
         rate_limit_enabled=False,  # every test client is 127.0.0.1; tests/security enable it
         encoder="torch",  # the session's encoder fixture: the reference the variants are tested against
+        stock_cache_s=0.0,  # tests change stock and search at once; the cache has its own test
     )
     report = build_catalog(settings, encoder=encoder, progress=False)
     return settings, report

@@ -136,6 +136,11 @@ class InventoryStore:
                 out.update((sku, int(qty)) for sku, qty in conn.execute(q))
         return out
 
+    def levels(self) -> dict[str, int]:
+        """Every tracked SKU's units on hand (a few thousand rows: one cheap scan)."""
+        with self.engine.connect() as conn:
+            return {sku: int(qty) for sku, qty in conn.execute(select(inventory.c.sku, inventory.c.qty))}
+
     def count(self) -> int:
         with self.engine.connect() as conn:
             return len(conn.execute(select(inventory.c.sku)).all())

@@ -26,6 +26,7 @@ restored twice.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -92,12 +93,18 @@ class OrderService:
         max_quantity: int = 10,
         cancel_window: timedelta = timedelta(minutes=30),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stock_cache_s: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
         self.currency = currency
         self.max_quantity = max_quantity
         self.cancel_window = cancel_window
         self.clock = clock
+        self.stock_cache_s = stock_cache_s
+        self.monotonic = monotonic
+        self._levels: dict[str, int] | None = None
+        self._levels_at = 0.0
 
     def _by_key(self, key: str) -> Order | None:
         with self.engine.connect() as conn:
@@ -195,6 +202,20 @@ class OrderService:
     def available(self, skus: Sequence[str]) -> dict[str, int]:
         """Units on hand for the tracked SKUs among ``skus`` (untracked SKUs are absent)."""
         return InventoryStore(self.engine).available(skus)
+
+    def available_recent(self, skus: Sequence[str]) -> dict[str, int]:
+        """``available`` as of at most ``stock_cache_s`` ago: one read of every stock level per worker
+        per interval instead of an ``IN`` query over ~700 SKUs in every search turn (3–5 ms of the
+        rank stage in the load test). For ranking and the in-stock fence only: a variant sold out
+        within the interval may still be shown, and adding it or checking out reads live stock."""
+        if self.stock_cache_s <= 0:
+            return self.available(skus)
+        now = self.monotonic()
+        levels = self._levels
+        if levels is None or now - self._levels_at > self.stock_cache_s:
+            levels = InventoryStore(self.engine).levels()
+            self._levels, self._levels_at = levels, now
+        return {sku: levels[sku] for sku in skus if sku in levels}
 
     def cancellable_until(self, order: Order) -> datetime:
         return order.created_at + self.cancel_window

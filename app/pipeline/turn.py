@@ -292,7 +292,7 @@ class TurnPipeline:
     def _ranked(self, candidates: list[Candidate], state: ConversationState) -> list[Candidate]:
         """The ranker's order, each candidate first marked ``in_stock`` for the asked size/colour
         from the live inventory (one lookup), so availability is a ranking feature, not only a filter."""
-        marked = with_stock(candidates, self.catalog, state.filters, self.orders.available)
+        marked = with_stock(candidates, self.catalog, state.filters, self.orders.available_recent)
         return self.ranker.rank(marked, self.catalog, state)
 
     def _fence(self, search: SearchOutcome, timer: StageTimer) -> None:
@@ -303,7 +303,7 @@ class TurnPipeline:
             record_json_output(span, {"fenced": search.fenced, "kept": len(presentable)})
         # In stock only: a few more than shown are read, so a sold-out product leaves room for the next.
         offered = self.catalog.many([c.product_id for c in presentable[: self.show_limit * 3]])
-        search.shown = sellable(offered, self.orders.available)[: self.show_limit]
+        search.shown = sellable(offered, self.orders.available_recent)[: self.show_limit]
         search.state = search.state.model_copy(update={"last_results": [p.id for p in search.shown]})
 
     def _relax(self, search: SearchOutcome, timer: StageTimer) -> None:

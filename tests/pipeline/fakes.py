@@ -230,6 +230,8 @@ class FakeOrders:
     def available(self, skus: Sequence[str]) -> dict[str, int]:
         return {s: self.stock[s] for s in skus if s in self.stock}
 
+    available_recent = available
+
     def cancel(self, conversation_id: str, order_id: str) -> None:
         self.cancelled.append(order_id)
 

@@ -200,3 +200,19 @@ def test_an_untracked_sku_is_not_limited(engine: Engine) -> None:
     with engine.connect() as conn:
         n = conn.execute(select(func.count()).select_from(orders).where(orders.c.order_id == order.order_id))
         assert n.scalar_one() == 1
+
+
+def test_ranking_reads_stock_at_most_the_cache_interval_old_and_the_cart_reads_it_live(
+    engine: Engine,
+) -> None:
+    p = hoodie()
+    stocked(engine, p, {p.variants[0].sku: 3, p.variants[1].sku: 1})
+    clock = [100.0]
+    service = OrderService(engine, "USD", stock_cache_s=2.0, monotonic=lambda: clock[0])
+    sku = p.variants[1].sku
+    assert service.available_recent([sku]) == {sku: 1}
+    service.place(cart(p, size="L"), "key-" + uuid.uuid4().hex)  # the last L is sold
+    assert service.available([sku]) == {sku: 0}  # live
+    assert service.available_recent([sku]) == {sku: 1}  # within the interval: the cached level
+    clock[0] += 2.5
+    assert service.available_recent([sku]) == {sku: 0}  # refreshed after it
