@@ -24,7 +24,7 @@ from app.catalog.inventory import InventoryStore, demo_feed, read_feed
 from app.catalog.snapshot import CatalogSnapshot
 from app.catalog.store import CatalogStore
 from app.catalog.vocabulary import load_vocabulary
-from app.guard.calibration import calibration_path, ensure_calibration
+from app.guard.calibration import ensure_configured_calibration
 from app.guard.combined import open_combined_guard
 from app.guard.density import DensityGuard, open_guard
 from app.index.base import VectorIndex
@@ -100,10 +100,9 @@ def build_catalog(
     try:
         result = build_index(store.all(), encoder, index, force=force, progress=progress)
         # The guard's threshold belongs to this index and encoder: recalibrate when either changed.
-        ensure_calibration(
-            calibration_path(settings.var_dir), RulesExtractor(load_vocabulary(), store.brands()), encoder, index,
-            settings.guard_alpha, settings.guard_k, queries=settings.guard_calibration_queries,
-        )  # fmt: skip
+        ensure_configured_calibration(
+            settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index
+        )
     finally:
         index.close()
     engine.dispose()

@@ -87,7 +87,7 @@ class Parts:
 def open_parts(settings: Settings) -> Parts:
     from app.catalog.store import CatalogStore
     from app.catalog.vocabulary import load_vocabulary
-    from app.guard.calibration import calibration_path, ensure_calibration
+    from app.guard.calibration import ensure_configured_calibration
     from app.guard.combined import load_model, model_path
     from app.guard.coverage import coverage_path, load_or_build
     from app.index.encoders import open_encoder
@@ -104,15 +104,7 @@ def open_parts(settings: Settings) -> Parts:
     index = open_index(settings)
     if index.count() == 0:
         raise typer.BadParameter("the vector index is empty: run `ctp build` first")
-    cal, _ = ensure_calibration(
-        calibration_path(settings.var_dir),
-        extractor,
-        encoder,
-        index,
-        settings.guard_alpha,
-        settings.guard_k,
-        queries=settings.guard_calibration_queries,
-    )
+    cal, _ = ensure_configured_calibration(settings, extractor, encoder, index)
     model = load_model(model_path(settings.var_dir))
     if model is not None and not model.matches(index.version(), encoder.version, types.version, cal.alpha):
         typer.echo("combined guard artifact is stale: run `ctp evals train-guard`", err=True)

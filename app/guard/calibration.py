@@ -30,6 +30,7 @@ from app.guard.scores import kth_distance
 from app.index.base import VectorIndex
 from app.pipeline.extract.base import Extractor
 from app.pipeline.remember import merge, search_text
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -209,3 +210,19 @@ def ensure_calibration(
     except OSError as exc:
         log.warning("could not save guard calibration to %s: %s (kept in memory)", path, exc)
     return cal, True
+
+
+def ensure_configured_calibration(
+    settings: Settings, extractor: Extractor, encoder: BatchEncoder, index: VectorIndex
+) -> tuple[Calibration, bool]:
+    """``ensure_calibration`` with the artifact path, α, k and queries the settings name: what the
+    build, the API's guard and the abstention evals all calibrate with."""
+    return ensure_calibration(
+        calibration_path(settings.var_dir),
+        extractor,
+        encoder,
+        index,
+        settings.guard_alpha,
+        settings.guard_k,
+        queries=settings.guard_calibration_queries,
+    )

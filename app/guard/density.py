@@ -20,8 +20,7 @@ from app.domain.turn import Candidate, GuardDecision, ShoppingTurn
 from app.guard.calibration import (
     BatchEncoder,
     Calibration,
-    calibration_path,
-    ensure_calibration,
+    ensure_configured_calibration,
     knn_score,
 )
 from app.guard.fence import radius_fence
@@ -74,15 +73,7 @@ def open_guard(
     index and encoder, else after calibrating now (seconds; logged). Falls back to the uncalibrated
     top-1 guard only when calibration is impossible (e.g. the golden queries are not deployed)."""
     try:
-        cal, recalibrated = ensure_calibration(
-            calibration_path(settings.var_dir),
-            extractor,
-            encoder,
-            index,
-            settings.guard_alpha,
-            settings.guard_k,
-            queries=settings.guard_calibration_queries,
-        )
+        cal, recalibrated = ensure_configured_calibration(settings, extractor, encoder, index)
     except (OSError, ValueError) as exc:
         log.error("guard calibration failed (%s): falling back to the uncalibrated nn-cosine guard", exc)
         return NearestNeighbourGuard(index, settings.guard_min_similarity)

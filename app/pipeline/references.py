@@ -26,6 +26,7 @@ from difflib import SequenceMatcher
 
 from app.domain.catalog import Product
 from app.domain.turn import ConversationState
+from app.pipeline.extract.word_lists import FUNCTION_WORDS
 
 DISTINCTIVE_DF = 6
 FUZZY_RATIO = 0.8
@@ -42,63 +43,22 @@ _BEST = re.compile(r"\b(best rated|highest rated|top rated|better rated)\b")
 
 
 #: Words that never name a product, however rare in names ("and" in "Fun and flowery dress").
-FUNCTION_WORDS = frozenset(
+REFERENCE_WORDS = FUNCTION_WORDS | frozenset(
     [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "of",
-        "for",
-        "with",
-        "in",
-        "on",
-        "at",
-        "to",
-        "by",
-        "from",
-        "is",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "one",
-        "ones",
-        "me",
-        "my",
-        "you",
-        "your",
-        "i",
-        "we",
-        "our",
-        "show",
         "compare",
-        "about",
-        "what",
-        "which",
-        "how",
-        "does",
-        "do",
-        "have",
-        "has",
-        "can",
-        "any",
-        "some",
-        "more",
-        "less",
-        "first",
-        "second",
-        "third",
-        "fourth",
         "fifth",
+        "first",
+        "fourth",
         "last",
+        "less",
+        "more",
+        "new",
         "next",
         "other",
         "same",
-        "new",
+        "second",
+        "show",
+        "third",
     ]
 )
 
@@ -112,7 +72,7 @@ class NameIndex:
 
     def __init__(self, products: Iterable[Product], stop: Iterable[str] = ()) -> None:
         self.products = list(products)
-        self.stop = {w.lower() for w in stop} | FUNCTION_WORDS | set(_ORDINALS)
+        self.stop = {w.lower() for w in stop} | REFERENCE_WORDS | set(_ORDINALS)
         self.df: dict[str, int] = defaultdict(int)
         self.name_words: dict[str, set[str]] = {}
         self.brand_words: dict[str, set[str]] = {}

@@ -126,3 +126,13 @@ UNSIZED_CATEGORIES: frozenset[str] = frozenset(
 
 #: Product types sized by waist (28–36) rather than letters, so a bare "32" is a size there.
 WAIST_CATEGORIES: frozenset[str] = frozenset({"pants", "jeans", "shorts"})
+
+
+#: English function words: never a product name word nor evidence in a product answer
+#: (``app.pipeline.references`` and ``app.pipeline.answer.qa`` each add their own).
+FUNCTION_WORDS: frozenset[str] = _wordset(
+    """
+    a about an and any at by can do does for from has have how i in is it its me my of on one
+    ones or our some that the these this those to we what which with you your
+    """
+)
