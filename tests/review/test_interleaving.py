@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import Engine
 
+from app.domain.turn import ConversationState, Intent, ShoppingTurn, TurnRecord
+from app.pipeline.log import TurnLogger
 from app.review.interleaving import credits, interleaving, summarise, turn_outcome, wilson
 from app.storage.db import create_schema, make_engine
-from app.storage.schema import turn_event, turns
+from app.storage.schema import turn_event
 
 TEAMS = {"p1": "lgbm", "p2": "heur", "p3": "lgbm", "p4": "heur"}
 PAIR = ("lgbm", "heur")
@@ -50,35 +53,33 @@ def test_ties_and_turns_without_credit_count_as_impressions_but_not_in_the_win_r
     assert summarise("a", "b", ["none"]).win_rate is None
 
 
-def log_turn(conn, turn_id: str, pair: list[str], teams: dict[str, str], at: datetime) -> None:  # type: ignore[no-untyped-def]
-    record = {"turn_id": turn_id, "interleave_rankers": pair, "interleave_teams": teams}
-    conn.execute(
-        insert(turns).values(
-            turn_id=turn_id,
-            conversation_id="c_" + turn_id,
-            turn_index=0,
-            created_at=at,
-            message="m",
-            intent="search",
-            abstained=False,
-            latency_ms=1.0,
-            record=record,
-        )
-    )
+def log_interleaved_turn(
+    engine: Engine, turn_id: str, pair: list[str], teams: dict[str, str], at: datetime
+) -> None:
+    """A whole, valid turn record, as the pipeline's turn logger writes it, showing ``teams``' products."""
+    state = ConversationState(conversation_id="c_" + turn_id).model_dump(mode="json")
+    record = TurnRecord(
+        turn_id=turn_id, conversation_id="c_" + turn_id, turn_index=0, created_at=at, message="m",
+        extraction=ShoppingTurn(intent=Intent.search, query="q"), state_before=state, state_after=state,
+        guard=None, candidates=[], shown=list(teams), reply="r", abstained=False,
+        latency_ms={"total": 1.0}, versions={}, interleave_rankers=pair, interleave_teams=teams,
+    )  # fmt: skip
+    TurnLogger(engine).write(record)
 
 
 def test_the_read_model_pools_both_orders_of_a_pair_and_skips_plain_turns(db_url: str) -> None:
     engine = make_engine(db_url)
     create_schema(engine)
     at = datetime.now(UTC) + timedelta(days=3650)  # a period no other test writes in
+    ids = [f"ti_{uuid.uuid4().hex[:8]}_{i}" for i in range(4)]
+    log_interleaved_turn(engine, ids[0], ["lgbm", "heur"], {"p1": "lgbm", "p2": "heur"}, at)
+    log_interleaved_turn(engine, ids[1], ["heur", "lgbm"], {"p1": "heur", "p2": "lgbm"}, at)  # other order
+    log_interleaved_turn(engine, ids[2], ["lgbm", "heur"], {"p1": "lgbm", "p2": "heur"}, at)
+    log_interleaved_turn(engine, ids[3], [], {}, at)  # not interleaved
     with engine.begin() as conn:
-        log_turn(conn, "ti_1", ["lgbm", "heur"], {"p1": "lgbm", "p2": "heur"}, at)
-        log_turn(conn, "ti_2", ["heur", "lgbm"], {"p1": "heur", "p2": "lgbm"}, at)  # the other order
-        log_turn(conn, "ti_3", ["lgbm", "heur"], {"p1": "lgbm", "p2": "heur"}, at)
-        log_turn(conn, "ti_4", [], {}, at)  # not interleaved
-        conn.execute(turn_event("ti_1", "c_ti_1", "click", "p1", at=at))  # lgbm wins
-        conn.execute(turn_event("ti_2", "c_ti_2", "add_to_cart", "p2", at=at))  # lgbm wins
-        conn.execute(turn_event("ti_4", "c_ti_4", "click", "p1", at=at))
+        conn.execute(turn_event(ids[0], "c_" + ids[0], "click", "p1", at=at))  # lgbm wins
+        conn.execute(turn_event(ids[1], "c_" + ids[1], "add_to_cart", "p2", at=at))  # lgbm wins
+        conn.execute(turn_event(ids[3], "c_" + ids[3], "click", "p1", at=at))
     report = interleaving(engine, at - timedelta(seconds=1), at + timedelta(seconds=1))
     assert len(report.pairs) == 1
     row = report.pairs[0]

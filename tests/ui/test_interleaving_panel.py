@@ -24,8 +24,6 @@ def test_the_verdict_names_a_ranker_only_when_the_interval_excludes_one_half() -
 
 def test_a_row_gives_the_rate_and_interval_in_percent_with_the_impressions() -> None:
     (row,) = pair_rows([pair()])
-    assert row["pair"] == "heuristic-v2 vs ltr-1"
-    assert (row["impressions"], row["win rate %"], row["95% CI %"]) == (40, 33.3, "19.0 … 51.0")
-    assert (row["wins (heuristic-v2)"], row["losses (heuristic-v2)"], row["ties"], row["no click"]) == (
-        10, 20, 4, 6,
-    )  # fmt: skip
+    assert (row["first"], row["second"], row["impressions"]) == ("heuristic-v2", "ltr-1", 40)
+    assert (row["first's win rate %"], row["95% CI %"]) == (33.3, "19.0 … 51.0")
+    assert (row["first wins"], row["second wins"], row["ties"], row["no click"]) == (10, 20, 4, 6)

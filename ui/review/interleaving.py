@@ -36,15 +36,16 @@ def pair_rows(pairs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
     return [
         {
-            "pair": f"{p['first']} vs {p['second']}",
+            "first": p["first"],
+            "second": p["second"],
             "impressions": p["impressions"],
-            f"wins ({p['first']})": p["wins"],
-            f"losses ({p['first']})": p["losses"],
-            "ties": p["ties"],
-            "no click": p["no_preference"],
-            "win rate %": pct(p["win_rate"]),
+            "first's win rate %": pct(p["win_rate"]),
             "95% CI %": "–" if p["ci_low"] is None else f"{pct(p['ci_low'])} … {pct(p['ci_high'])}",
             "verdict": verdict(p),
+            "first wins": p["wins"],
+            "second wins": p["losses"],
+            "ties": p["ties"],
+            "no click": p["no_preference"],
         }
         for p in pairs
     ]
@@ -54,7 +55,7 @@ def chart(pairs: list[dict[str, Any]]) -> alt.LayerChart:
     frame = pd.DataFrame(
         [
             {
-                "pair": f"{p['first']} vs {p['second']}",
+                "pair": f"{p['first']} (vs {p['second']})",
                 "win rate": p["win_rate"],
                 "low": p["ci_low"],
                 "high": p["ci_high"],
@@ -64,7 +65,7 @@ def chart(pairs: list[dict[str, Any]]) -> alt.LayerChart:
             if p["win_rate"] is not None
         ]
     )
-    y = alt.Y("pair:N", title=None)
+    y = alt.Y("pair:N", title=None, axis=alt.Axis(labelLimit=480))
     scale = alt.Scale(domain=[0, 1])
     bars = (
         alt.Chart(frame)
@@ -83,7 +84,7 @@ def chart(pairs: list[dict[str, Any]]) -> alt.LayerChart:
         )
     )
     even = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4], color="gray").encode(x="x:Q")
-    return alt.LayerChart(layer=[bars, points, even], height=max(80, 60 * len(frame)))
+    return alt.LayerChart(layer=[bars, points, even])
 
 
 def render(client: ApiClient) -> None:
@@ -98,6 +99,10 @@ def render(client: ApiClient) -> None:
         st.caption("No interleaved turns yet: set CTP_INTERLEAVE (e.g. 'lightgbm,heuristic') on the API.")
         return
     if any(p["win_rate"] is not None for p in pairs):
-        st.altair_chart(chart(pairs), width="stretch")
+        st.altair_chart(chart(pairs), width="stretch", height=max(140, 70 * len(pairs)))
+        st.caption(
+            "Dot: the first ranker's win rate over decided turns (one ranker credited with more "
+            "clicked / carted / bought products); bar: its 95 % Wilson interval; dashed line: 0.5."
+        )
     st.dataframe(pd.DataFrame(pair_rows(pairs)), hide_index=True)
     st.caption(f"Method: {data['method']}.")
