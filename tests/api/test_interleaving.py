@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -118,3 +119,14 @@ async def test_an_interleaved_turn_records_which_ranker_contributed_each_shown_p
     assert record["interleave_rankers"] == ["hash-random", "utility-oracle"]
     assert list(record["interleave_teams"]) == record["shown"] == [p["id"] for p in turn["products"]]
     assert set(record["interleave_teams"].values()) == {"hash-random", "utility-oracle"}
+
+
+async def test_a_streamed_turn_shows_the_interleaved_list_first_and_logs_its_teams(
+    shop: httpx.AsyncClient,
+) -> None:
+    async with shop.stream("POST", "/v1/chat/stream", json={"message": "women's jackets"}) as r:
+        assert r.status_code == 200
+        lines = [json.loads(line) async for line in r.aiter_lines() if line.strip()]
+    first, last = lines[0], lines[-1]
+    record = (await shop.get(f"/v1/review/turns/{last['turn_id']}", headers=AUTH)).json()["record"]
+    assert [p["id"] for p in first["products"]] == list(record["interleave_teams"]) == record["shown"]
