@@ -105,11 +105,15 @@ def _card_spans(run: str) -> list[tuple[int, int]]:
     return spans
 
 
+#: ``looks_like_phone``'s lower bound: a text with fewer digits holds no phone number it keeps.
+MIN_PHONE_DIGITS = 7
+
+
 def looks_like_phone(s: str) -> bool:
     """7–15 digits, and either a prefix (``+``/``00``, a national trunk ``0`` as in France's
     "06 12 34 56 78", or a bracketed area code) or a group of at least three digits: a list of
     sizes ("32 34 36 38") is two-digit groups with no leading zero, a phone number almost never is."""
-    if not 7 <= len(_digits(s)) <= 15:
+    if not MIN_PHONE_DIGITS <= len(_digits(s)) <= 15:
         return False
     prefixed = s.startswith(("+", "0", "("))  # international, or a national trunk prefix
     return prefixed or max(len(g) for g in re.findall(r"\d+", s)) >= 3
@@ -121,6 +125,8 @@ def checksum_spans(text: str) -> list[Span]:
     The patterns run on the text left after earlier kinds are blanked out, in the order e-mail,
     IBAN, card, phone, so a card's digits are never also reported as a phone."""
     spans: list[Span] = []
+    if "@" not in text and not any(c.isdigit() for c in text):
+        return spans  # every pattern below needs an "@" or a digit
     masked = text
 
     def take(start: int, end: int, kind: str) -> None:
@@ -151,7 +157,8 @@ def plausible_presidio_spans(text: str) -> list[Span]:
     ``phonenumbers`` accepts a list of sizes ("jeans in 36 40 36 38 34") or a 4-digit count as a
     valid number of some region; on PII-free shopping text that was 6% false alarms (``ctp evals
     pii``), each one a shopper's size or price lost to ``[PHONE]``."""
-    return [s for s in presidio_spans(text) if s.kind != "phone" or looks_like_phone(text[s.start : s.end])]
+    spans = presidio_spans(text, min_phone_digits=MIN_PHONE_DIGITS)
+    return [s for s in spans if s.kind != "phone" or looks_like_phone(text[s.start : s.end])]
 
 
 def redact_with(text: str, detectors: Sequence[Detector]) -> tuple[str, list[str]]:
