@@ -7,7 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
-from app.privacy import checksum_spans, looks_like_phone, redact, redact_with
+from app.privacy import checksum_spans, looks_like_phone, redact, redact_json, redact_with
 from app.privacy.presidio import KINDS, presidio_spans, recognizers
 from app.privacy.spans import Span
 from evals.pii_bench import shopping_messages
@@ -64,3 +64,14 @@ def test_redaction_does_not_import_torch_or_transformers() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == ["call [PHONE] or [EMAIL]", "False False"]
+
+
+def test_the_strings_of_a_state_are_scanned_once_per_process() -> None:
+    from app.privacy import _redact_state_text
+
+    state = {"conversation_id": "c_9f1b2e4c", "token_hash": "4111111111111111" + "ab" * 24, "q": "jo@ex.com"}
+    first = redact_json(state)
+    misses = _redact_state_text.cache_info().misses
+    assert redact_json(state) == first
+    assert _redact_state_text.cache_info().misses == misses
+    assert first[0]["q"] == "[EMAIL]"
