@@ -64,8 +64,11 @@ def index_version(products: Sequence[Product], encoder_version: str) -> str:
     return digest.hexdigest()[:16]
 
 
+KEY_BYTES = 20
+
+
 def text_key(text: str) -> bytes:
-    return hashlib.sha256(text.encode()).digest()[:20]
+    return hashlib.sha256(text.encode()).digest()[:KEY_BYTES]
 
 
 class DocumentVectors:
@@ -91,16 +94,21 @@ class DocumentVectors:
                 if str(data["encoder"]) != encoder_version:
                     return {}
                 keys, vectors = data["keys"], data["vectors"]
+                if keys.dtype != np.uint8 or keys.ndim != 2 or keys.shape[1] != KEY_BYTES:
+                    return {}
         except (OSError, ValueError, KeyError) as exc:
             log.warning("document vectors %s unreadable (%s): encoding everything", path, exc)
             return {}
-        return {bytes(k): v for k, v in zip(keys, vectors, strict=True)}
+        return {k.tobytes(): v for k, v in zip(keys, vectors, strict=True)}
 
     def save(self, encoder_version: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.path(encoder_version)
         tmp = path.with_name(f".{path.stem}-{uuid.uuid4().hex[:6]}.npz")
-        keys = np.array([text_key(t) for t in texts], dtype="S20")
+        # Raw bytes in a (n, 20) uint8 array: a fixed-width bytes dtype ("S20") drops a key's
+        # trailing zero bytes on the way back (1 key in 256).
+        joined = b"".join(text_key(t) for t in texts)
+        keys = np.frombuffer(joined, dtype=np.uint8).reshape(len(texts), KEY_BYTES)
         np.savez(tmp, encoder=np.array(encoder_version), keys=keys, vectors=vectors.astype(np.float32))
         os.replace(tmp, path)
 

@@ -241,3 +241,13 @@ def test_vectors_of_another_encoder_are_never_reused(tmp_path: Path, products: l
     assert cache.load("enc-b@1") == {}
     cache.path("enc-a@1").write_bytes(b"not an npz")
     assert cache.load("enc-a@1") == {}
+
+
+def test_a_key_ending_in_a_zero_byte_survives_the_round_trip(tmp_path: Path) -> None:
+    from app.index.build import text_key
+
+    texts = [f"text {i}" for i in range(2000)]
+    assert any(text_key(t).endswith(b"\x00") for t in texts)
+    cache = DocumentVectors(tmp_path)
+    cache.save("enc@1", texts, np.zeros((len(texts), 2), dtype=np.float32))
+    assert set(cache.load("enc@1")) == {text_key(t) for t in texts}
