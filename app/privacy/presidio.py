@@ -96,7 +96,7 @@ def recognizers() -> tuple[Any, ...]:
         def validate_result(self, pattern_text: str) -> bool:
             return bool(offline(pattern_text.rsplit("@", 1)[-1]).suffix)
 
-    found = (
+    found: tuple[Any, ...] = (
         OfflineEmailRecognizer(),
         PhoneRecognizer(supported_regions=PHONE_REGIONS),
         CreditCardRecognizer(),

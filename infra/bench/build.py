@@ -48,7 +48,7 @@ def main(
     engine = make_engine(settings.resolved_database_url)
     products = CatalogStore(engine).all()
     engine.dispose()
-    rows: list[dict[str, object]] = []
+    rows: list[tuple[str, str, float, int]] = []
     typer.echo(f"{len(products)} products; load average {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
         for variant in encoders.split(","):
@@ -63,22 +63,19 @@ def main(
                 t0 = time.perf_counter()
                 result = build_index(batch, enc, index, force=force, progress=False, cache=cache)
                 seconds = time.perf_counter() - t0
-                rows.append(
-                    {"variant": variant, "build": label, "s": round(seconds, 2), "encoded": result.encoded}
-                )
+                rows.append((variant, label, round(seconds, 2), result.encoded))
                 typer.echo(
                     f"{variant:<10} {label:<15} {seconds:8.2f} s  {result.encoded:5d} encoded", err=True
                 )
             index.close()
-    base = float(rows[0]["s"])  # type: ignore[arg-type]
+    base = rows[0][2]
     typer.echo(f"load average {os.getloadavg()}")
     typer.echo("| variant | build | s | encoded | × baseline cold |\n|---|---|---|---|---|")
-    for r in rows:
-        typer.echo(
-            f"| {r['variant']} | {r['build']} | {r['s']} | {r['encoded']} | {float(r['s']) / base:.3f} |"
-        )  # type: ignore[arg-type]
+    for variant, label, seconds, encoded in rows:
+        typer.echo(f"| {variant} | {label} | {seconds} | {encoded} | {seconds / base:.3f} |")
     if out:
-        out.write_text(json.dumps(rows, indent=1))
+        keys = ("variant", "build", "s", "encoded")
+        out.write_text(json.dumps([dict(zip(keys, r, strict=True)) for r in rows], indent=1))
 
 
 if __name__ == "__main__":  # pragma: no cover
