@@ -28,7 +28,7 @@ from app.guard.calibration import ensure_configured_calibration
 from app.guard.combined import open_combined_guard
 from app.guard.density import DensityGuard, open_guard
 from app.index.base import VectorIndex
-from app.index.build import build_index, index_version
+from app.index.build import DocumentVectors, build_index, index_version
 from app.index.embed_cache import CachedEncoder
 from app.index.encoder_base import BaseEncoder
 from app.index.encoders import EncoderMismatch, open_encoder
@@ -74,6 +74,8 @@ class BuildReport:
     index_version: str
     index_skipped: bool
     seconds: float
+    index_seconds: float = 0.0
+    index_encoded: int = 0  # products encoded (the rest reused from the last build's vectors)
 
 
 def build_catalog(
@@ -98,7 +100,8 @@ def build_catalog(
     )
     index = open_index(settings)
     try:
-        result = build_index(store.all(), encoder, index, force=force, progress=progress)
+        vectors = DocumentVectors(settings.var_dir / "index-cache")
+        result = build_index(store.all(), encoder, index, force=force, progress=progress, cache=vectors)
         # The guard's threshold belongs to this index and encoder: recalibrate when either changed.
         ensure_configured_calibration(
             settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index
@@ -117,6 +120,8 @@ def build_catalog(
         index_version=result.version,
         index_skipped=result.skipped,
         seconds=round(time.perf_counter() - t0, 2),
+        index_seconds=result.seconds,
+        index_encoded=result.encoded,
     )
 
 

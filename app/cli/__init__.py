@@ -45,7 +45,11 @@ def build(force: Annotated[bool, typer.Option(help="Rebuild the index even if un
         f"catalog: {report.products} products ({report.inserted} new, {report.updated} changed, "
         f"{report.unchanged} unchanged), {report.links} links, {report.stock_rows} stock rows, version {report.catalog_version[:12]}"
     )
-    state = "unchanged, skipped" if report.index_skipped else "built"
+    state = (
+        "unchanged, skipped"
+        if report.index_skipped
+        else f"built in {report.index_seconds:.1f} s ({report.index_encoded} products encoded)"
+    )
     typer.echo(f"index: {state}, version {report.index_version}; {report.seconds:.1f} s")
     if settings.guard_method == "combined":
         # The combined guard is trained on the evals' data splits; the CLI is the one place in app

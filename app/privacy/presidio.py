@@ -13,11 +13,29 @@ Two adjustments, both to keep the request path off the network and sure of itsel
   suffix list from the internet on first use; ours uses tldextract's bundled snapshot only.
 * ``PhoneRecognizer`` looks for numbers of the regions in ``PHONE_REGIONS`` (numbers written with
   a ``+``/``00`` country prefix are found whatever the region).
+
+Two costs kept off the serving path (issue 18, docs/performance.md):
+
+* **Memory.** ``presidio_analyzer`` imports its NLP engines at package import, and they import
+  spaCy, thinc and, when installed, ``transformers`` and ``torch`` (optional imports, each in a
+  ``try: ... except ImportError``): ~500 MB of RSS in a worker whose encoder never needs torch.
+  ``recognizers`` imports Presidio with ``torch`` and ``transformers`` marked unimportable for the
+  length of that import (unless the process already has them), so those optional imports fail
+  as on a machine without them; the four pattern recognisers use neither.
+* **Time.** Every recogniser runs only when the text can hold its entity, judged from the
+  recogniser's own pattern: an e-mail needs an ``@``, a card 13 digits, an IBAN its two check
+  digits; the phone recogniser (``phonenumbers``' matcher over twelve regions, the costliest)
+  needs a digit, and as many as the caller's ``min_phone_digits`` (``redact`` keeps no phone
+  number under seven digits). Most strings of a turn (the state's texts, product names) have
+  none of these and cost a digit count.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -26,7 +44,31 @@ from app.privacy.spans import Span
 #: Regions whose national spellings the phone recogniser accepts without a country prefix.
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "NL", "ES", "IT", "IE", "IN", "CA", "AU", "BR")
 
+WARM_UP = "jo@example.com +1 415 555 0100 4111 1111 1111 1111 DE89 3704 0044 0532 0130 00"
+
+#: The fewest digits the card pattern matches: ``(4\d{3})[- ]?(\d{3,4})[- ]?(\d{3,4})[- ]?(\d{3,5})``.
+CARD_MIN_DIGITS = 13
+
 KINDS = {"EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "CREDIT_CARD": "card", "IBAN_CODE": "iban"}
+
+
+#: Optional imports of Presidio's NLP engines that the pattern recognisers never use.
+UNUSED_OPTIONAL = ("torch", "transformers")
+
+
+@contextmanager
+def _without(modules: tuple[str, ...]) -> Iterator[None]:
+    """``import`` of each of ``modules`` raises ImportError inside the block, unless the process
+    already imported it (then nothing changes). Afterwards they are importable again."""
+    blocked = [m for m in modules if m not in sys.modules]
+    for m in blocked:
+        sys.modules[m] = None  # type: ignore[assignment]  # the documented way to block an import
+    try:
+        yield
+    finally:
+        for m in blocked:
+            if m in sys.modules and sys.modules[m] is None:
+                del sys.modules[m]
 
 
 @cache
@@ -34,12 +76,14 @@ def recognizers() -> tuple[Any, ...]:
     """Built once per process, on first use: importing Presidio imports spaCy (seconds), which
     processes that never redact (the eval worker, the CLI) should not pay for."""
     import tldextract
-    from presidio_analyzer.predefined_recognizers import (
-        CreditCardRecognizer,
-        EmailRecognizer,
-        IbanRecognizer,
-        PhoneRecognizer,
-    )
+
+    with _without(UNUSED_OPTIONAL):
+        from presidio_analyzer.predefined_recognizers import (
+            CreditCardRecognizer,
+            EmailRecognizer,
+            IbanRecognizer,
+            PhoneRecognizer,
+        )
 
     # Presidio logs every pattern's match time at DEBUG and each recogniser at INFO: noise on the
     # request path, several lines per turn.
@@ -52,19 +96,38 @@ def recognizers() -> tuple[Any, ...]:
         def validate_result(self, pattern_text: str) -> bool:
             return bool(offline(pattern_text.rsplit("@", 1)[-1]).suffix)
 
-    return (
+    found: tuple[Any, ...] = (
         OfflineEmailRecognizer(),
         PhoneRecognizer(supported_regions=PHONE_REGIONS),
         CreditCardRecognizer(),
         IbanRecognizer(),
     )
+    # Each recogniser compiles its patterns on first use (seconds for some): pay it here, once,
+    # and not in the first turn that happens to hold a card or an IBAN.
+    for rec in found:
+        rec.analyze(WARM_UP, rec.supported_entities, None)
+    return found
 
 
-def presidio_spans(text: str) -> list[Span]:
-    """Every e-mail, phone, card and IBAN Presidio's recognisers find in ``text``."""
+def presidio_spans(text: str, min_phone_digits: int = 0) -> list[Span]:
+    """Every e-mail, phone, card and IBAN Presidio's recognisers find in ``text``; phones only if
+    ``text`` has at least ``min_phone_digits`` digits (a caller that keeps no shorter phone number
+    says so, and the costly matcher is skipped)."""
+    email, phone, card, iban = recognizers()
+    digits = sum(c.isdigit() for c in text)  # str.isdigit holds for every character ``\d`` matches
+    skip: set[Any] = set()
+    if "@" not in text:
+        skip.add(email)  # the pattern's ``[@]``
+    if digits < max(min_phone_digits, 1):
+        skip.add(phone)  # phonenumbers' matcher needs a digit to start a number
+    if digits < CARD_MIN_DIGITS:
+        skip.add(card)
+    if digits < 2:
+        skip.add(iban)  # the check digits, ``[0-9]{2}``
     found: list[Any] = []
-    for rec in recognizers():
-        found += rec.analyze(text, rec.supported_entities, None)
+    for rec in (email, phone, card, iban):  # this order settles ties between equal spans
+        if rec not in skip:
+            found += rec.analyze(text, rec.supported_entities, None)
     return [
         Span(r.start, r.end, KINDS[r.entity_type]) for r in found if r.entity_type in KINDS and r.score > 0
     ]

@@ -158,6 +158,10 @@ def install_memory_exporter(
 
 
 def _text(value: str) -> str:
+    """``value`` redacted, for a span attribute. Every ``record_*`` helper returns at once when
+    its span does not record (tracing off: the no-op span; or sampled out), since the attributes
+    would be dropped: redacting and formatting them was over half of a turn's CPU in the load
+    test with tracing off (issue 18, docs/performance.md)."""
     return redact(value)[0]
 
 
@@ -179,12 +183,9 @@ def span(
 @contextmanager
 def turn_span(conversation_id: str, message: str) -> Iterator[Span]:
     """The root CHAIN span of one turn: always a new trace, so the trace's root shows the turn."""
-    with span(
-        "turn",
-        Kind.CHAIN,
-        root=True,
-        **{SpanAttributes.SESSION_ID: conversation_id, SpanAttributes.INPUT_VALUE: _text(message)},
-    ) as sp:
+    with span("turn", Kind.CHAIN, root=True, **{SpanAttributes.SESSION_ID: conversation_id}) as sp:
+        if sp.is_recording():
+            sp.set_attribute(SpanAttributes.INPUT_VALUE, _text(message))
         yield sp
 
 
@@ -199,6 +200,8 @@ def span_ids(sp: Span) -> tuple[str, str] | None:
 
 def end_turn(sp: Span, record: TurnRecord) -> None:
     """The turn's outcome on its root span: the reply, the turn id, intent and abstention."""
+    if not sp.is_recording():
+        return
     sp.set_attribute(SpanAttributes.OUTPUT_VALUE, _text(record.reply))
     sp.set_attribute("turn.id", record.turn_id)
     sp.set_attribute("turn.intent", record.extraction.intent.value)
@@ -214,6 +217,8 @@ def stage(timer: StageTimer, name: str) -> Iterator[Span]:
 
 
 def record_guard(sp: Span, decision: GuardDecision | None) -> None:
+    if not sp.is_recording():
+        return
     if decision is None:
         sp.set_attribute("guardrail.applied", False)
         return
@@ -264,6 +269,8 @@ def record_retrieval(
     limit: int = 20,
 ) -> None:
     """``retrieval.documents.{i}.document.*`` for the first ``limit`` candidates."""
+    if not sp.is_recording():
+        return
     sp.set_attribute(SpanAttributes.INPUT_VALUE, _text(query))
     sp.set_attribute("retrieval.count", len(candidates))
     for i, c in enumerate(candidates[:limit]):
@@ -280,6 +287,8 @@ def record_rerank(
     limit: int = 20,
 ) -> None:
     """``reranker.output_documents.{i}.document.*`` in ranked order."""
+    if not sp.is_recording():
+        return
     sp.set_attribute(RerankerAttributes.RERANKER_MODEL_NAME, model)
     sp.set_attribute(RerankerAttributes.RERANKER_TOP_K, top_k)
     for i, c in enumerate(ranked[:limit]):
@@ -290,6 +299,8 @@ def record_rerank(
 
 def record_json_output(sp: Span, value: Any) -> None:
     """A stage's structured output as JSON (``output.value`` + mime type)."""
+    if not sp.is_recording():
+        return
     sp.set_attribute(
         SpanAttributes.OUTPUT_VALUE, _text(value if isinstance(value, str) else json.dumps(value))
     )
@@ -297,18 +308,24 @@ def record_json_output(sp: Span, value: Any) -> None:
 
 
 def record_extraction(sp: Span, message: str, turn: ShoppingTurn) -> None:
+    if not sp.is_recording():
+        return
     sp.set_attribute(SpanAttributes.INPUT_VALUE, _text(message))
     record_json_output(sp, turn.model_dump_json(exclude_none=True))
 
 
 def record_state(sp: Span, state: ConversationState) -> None:
     """What the remember stage made of the conversation: the remembered query and filters."""
+    if not sp.is_recording():
+        return
     record_json_output(
         sp, {"query": state.query, "filters": state.filters.model_dump(mode="json", exclude_none=True)}
     )
 
 
 def record_embedding(sp: Span, model: str, text: str) -> None:
+    if not sp.is_recording():
+        return
     sp.set_attribute(SpanAttributes.EMBEDDING_MODEL_NAME, model)
     sp.set_attribute(
         f"{SpanAttributes.EMBEDDING_EMBEDDINGS}.0.{EmbeddingAttributes.EMBEDDING_TEXT}", _text(text)
@@ -316,6 +333,8 @@ def record_embedding(sp: Span, model: str, text: str) -> None:
 
 
 def record_text_output(sp: Span, text: str) -> None:
+    if not sp.is_recording():
+        return
     sp.set_attribute(SpanAttributes.OUTPUT_VALUE, _text(text))
 
 

@@ -108,8 +108,19 @@ def build(
             for i in range(start, min(start + BATCH, len(vectors)))
         ]
         shard.update(qe.UpdateOperation.upsert_points(points))
+        if (start // BATCH) % 50 == 0:
+            _progress(f"upserted {min(start + BATCH, len(vectors))}/{len(vectors)}")
+    _progress(f"optimize (HNSW m={cfg.m} ef_construct={cfg.ef_construct}, {cfg.quantization}) started")
     shard.optimize()
+    _progress("optimize done")
     return shard
+
+
+def _progress(msg: str) -> None:
+    """A timestamped line on stderr, so a long build shows how far it got."""
+    import sys
+
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
 def _search(
@@ -166,6 +177,7 @@ def tune(
             shard = build(tmp / "shard", vectors, cats, prices, cfg)
             build_s = time.perf_counter() - t0
             try:
+                _progress(f"built in {build_s:.1f} s; exact search for the ground truth")
                 truth = {
                     f: [_search(shard, q, fl, True, None, None) for q in queries]
                     for f, fl in ((False, None), (True, flt))

@@ -11,7 +11,7 @@ from app.domain.catalog import Product
 from app.domain.turn import Filters
 from app.index import edge as edge_module
 from app.index.base import VectorIndex
-from app.index.build import build_index, index_version
+from app.index.build import DocumentVectors, build_index, index_version
 from app.index.edge import EdgeIndex
 from app.index.embedder import Encoder
 from app.index.server import ServerIndex
@@ -209,3 +209,45 @@ def test_factory_picks_the_backend_from_settings(tmp_path: Path, monkeypatch: py
     assert isinstance(remote, ServerIndex) and remote.collection == "shop"
     assert seen == {"url": "http://qdrant:6333", "api_key": "k"}
     remote.close()
+
+
+# --- document vectors kept between builds (issue 18) ---------------------------------------------
+
+
+def test_a_rebuild_encodes_only_the_texts_it_has_not_seen(
+    tmp_path: Path, empty_index: VectorIndex, encoder: Encoder, products: list[Product]
+) -> None:
+    cache = DocumentVectors(tmp_path / "index-cache")
+    first = build_index(products, encoder, empty_index, progress=False, cache=cache)
+    assert first.encoded == len(products)
+    forced = build_index(products, encoder, empty_index, force=True, progress=False, cache=cache)
+    assert forced.encoded == 0 and forced.version == first.version
+    renamed = [
+        p.model_copy(update={"name": "Quilted down parka"}) if p.id == "test:05" else p for p in products
+    ]
+    third = build_index(renamed, encoder, empty_index, progress=False, cache=cache)
+    assert third.encoded == 1
+    stored = empty_index.vectors([p.id for p in renamed])
+    fresh = encoder.encode([p.embedding_text() for p in renamed])
+    for i, p in enumerate(renamed):
+        assert float(np.dot(stored[p.id], fresh[i])) > 0.999
+
+
+def test_vectors_of_another_encoder_are_never_reused(tmp_path: Path, products: list[Product]) -> None:
+    cache = DocumentVectors(tmp_path)
+    texts = [p.embedding_text() for p in products]
+    cache.save("enc-a@1", texts, np.ones((len(texts), 4), dtype=np.float32))
+    assert len(cache.load("enc-a@1")) == len(texts)
+    assert cache.load("enc-b@1") == {}
+    cache.path("enc-a@1").write_bytes(b"not an npz")
+    assert cache.load("enc-a@1") == {}
+
+
+def test_a_key_ending_in_a_zero_byte_survives_the_round_trip(tmp_path: Path) -> None:
+    from app.index.build import text_key
+
+    texts = [f"text {i}" for i in range(2000)]
+    assert any(text_key(t).endswith(b"\x00") for t in texts)
+    cache = DocumentVectors(tmp_path)
+    cache.save("enc@1", texts, np.zeros((len(texts), 2), dtype=np.float32))
+    assert set(cache.load("enc@1")) == {text_key(t) for t in texts}
