@@ -18,6 +18,7 @@ from app.domain.order import Order
 from app.domain.turn import Candidate, ConversationState, GuardDecision, Reply, ShoppingTurn, TurnRecord
 from app.llm.trace import LlmTurnLog
 from app.pipeline.cart import CartOutcome
+from app.pipeline.explore import Exploration, in_place
 from app.telemetry.timing import StageTimer
 
 
@@ -40,6 +41,7 @@ class SearchOutcome:
     nearest: list[Product] = field(default_factory=list)
     fenced: list[str] = field(default_factory=list)
     relaxed: list[str] = field(default_factory=list)
+    exploration: Exploration | None = None  # set by the explore stage when exploring is configured
     settled: bool = False
 
     @property
@@ -84,6 +86,7 @@ class TurnDraft:
         assert self.turn and self.search and self.action and self.reply, "record() before the turn ended"
         latency = dict(self.timer.ms)
         latency["total"] = self.timer.total()
+        explored = self.search.exploration or Exploration(0.0, 0, None, in_place(self.reply.product_ids))
         return TurnRecord(
             turn_id=self.turn_id,
             conversation_id=self.action.state.conversation_id,
@@ -115,4 +118,8 @@ class TurnDraft:
             redacted=self.redacted,
             trace_id=self.span[0] if self.span else None,
             span_id=self.span[1] if self.span else None,
+            explore_k=explored.k,
+            explore_share=explored.share,
+            explore_seed=explored.seed,
+            position_shown=explored.positions,
         )
