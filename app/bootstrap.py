@@ -34,6 +34,7 @@ from app.index.encoder_base import BaseEncoder
 from app.index.encoders import EncoderMismatch, open_encoder
 from app.index.factory import open_index
 from app.index.failsafe import FailSafeIndex
+from app.pipeline.explore import explorer_for
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
 from app.pipeline.guard import Guard
@@ -256,6 +257,7 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
         show_limit=settings.show_limit,
         currency=settings.currency,
         interleaver=interleaver,
+        explorer=explorer_for(settings.explore_share, settings.explore_top_k),
     )
     # Warm the redaction: Presidio's recognisers (and what they import) load on first use, which
     # took seconds — the first shopper of every worker paid it (load test 20261130-193027).

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, computed_field, field_validator
+from pydantic import Field, computed_field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +131,18 @@ class Settings(BaseSettings):
         return first, second
 
     show_limit: int = Field(default=5, ge=1, le=20)
+    # --- exploration for position-bias correction (issue 16; app/pipeline/explore.py) -------------
+    explore_share: float = Field(
+        default=0.0,
+        ge=0,
+        le=0.5,
+        description="Share of search turns whose top CTP_EXPLORE_TOP_K shown products are put in a "
+        "random order (seeded by the turn id), so `ctp recsys train --from-logs` can estimate position "
+        "propensities. 0 turns exploring off.",
+    )
+    explore_top_k: int = Field(
+        default=0, ge=0, le=20, description="How many top shown positions an exploring turn permutes."
+    )
     max_message_chars: int = Field(default=2000, ge=1)
     state_ttl_seconds: int = Field(default=7 * 24 * 3600)
 
@@ -221,6 +233,18 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Browser origins allowed by CORS; empty sends no CORS headers."
     )
+
+    @model_validator(mode="after")
+    def _explore_needs_positions(self) -> Settings:
+        if self.explore_share > 0 and self.explore_top_k < 2:
+            raise ValueError("CTP_EXPLORE_SHARE > 0 needs CTP_EXPLORE_TOP_K >= 2 (positions to permute)")
+        if self.explore_share > 0 and self.interleave:
+            # The explore stage would permute the interleaved list: slot propensities and team
+            # credit would then confound each other, and that combination is untested.
+            raise ValueError(
+                "CTP_EXPLORE_SHARE and CTP_INTERLEAVE are exclusive: run one experiment at a time"
+            )
+        return self
 
     # mypy does not accept decorators stacked on @property; pydantic's documented workaround is this
     # ignore (dropping @property would type the attribute as a method).

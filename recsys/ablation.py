@@ -21,7 +21,7 @@ def without(rows: RankRows, columns: Sequence[str]) -> RankRows:
     idx = [FEATURES.index(c) for c in columns]
     x = np.asarray(rows.x, dtype=np.float64)
     x[:, idx] = -1.0
-    return RankRows(x.tolist(), list(rows.y), list(rows.qids))
+    return RankRows(x.tolist(), list(rows.y), list(rows.qids), list(rows.w))
 
 
 def dev_ndcg(model_scores: np.ndarray, rows: RankRows, k: int = 10) -> float:

@@ -13,6 +13,7 @@ from recsys.golden import Progress, golden_texts, load_queries
 from recsys.labels import generate_queries, split_of
 from recsys.logs import log_rows
 from recsys.pools import NEED_JUDGMENTS_TRAIN, load_need_judgments
+from recsys.propensity import MIN_CLICKS_PER_POSITION
 from recsys.runtime import Offline, unit_vectors
 from recsys.train import PARAMS, RankRows, fit, generated_rows, hand_written_rows, judged_rows, new_version
 
@@ -32,11 +33,19 @@ def collect_rows(
     from_logs: bool = False,
     n_queries: int = DEFAULT_QUERIES,
     progress: Progress = lambda _: None,
+    ipw: bool = True,
+    min_clicks: int = MIN_CLICKS_PER_POSITION,
 ) -> tuple[RankRows, RankRows, RankRows, list[str]]:
     """(training rows, validation rows, dev rows, label sources). Dev rows are the need-judged
-    train-split lists held out by ``DEV_SHARE``; the artifact's early stopping also watches them."""
+    train-split lists held out by ``DEV_SHARE``; the artifact's early stopping also watches them.
+    The turn log is read first, so a log too thin for the propensity estimate (``TooFewExplored``)
+    is refused before the slow retrieval of the generated queries."""
     catalog = offline.source.catalog
     vectors = unit_vectors(offline.index, [p.id for p in catalog.all()])
+    logged: RankRows | None = None
+    if from_logs:
+        logged, summary = log_rows(offline.engine, catalog, vectors, ipw=ipw, min_clicks=min_clicks)
+        progress(summary.describe())
     queries = generate_queries(catalog.all(), n_queries, exclude=golden_texts())
     progress(f"generated {len(queries)} training queries from catalog attributes")
     rows = generated_rows(offline.source, queries, vectors, progress)
@@ -61,11 +70,16 @@ def collect_rows(
             f"need judgments of the train split ({len(set(fit_part.qids))} lists x{HUMAN_COPIES}; "
             f"{len(set(dev.qids))} dev lists held out)"
         )
-    if from_logs:
-        logged, turns = log_rows(offline.engine, catalog, vectors)
-        progress(f"turn log: {turns} turns with events, {len(set(logged.qids))} informative")
+    if logged is not None:
         rows.extend(logged)
-        sources.append("turn log events (checkout 3 > add_to_cart 2 > click 1 > impression 0)")
+        sources.append(
+            "turn log events (checkout 3 > add_to_cart 2 > click 1 > impression 0)"
+            + (
+                f", inverse-propensity weighted ({summary.propensity.describe()})"
+                if summary.propensity
+                else ""
+            )
+        )
     return rows, valid, dev, sources
 
 
@@ -75,11 +89,13 @@ def train_artifact(
     from_logs: bool = False,
     n_queries: int = DEFAULT_QUERIES,
     progress: Progress = lambda _: None,
+    ipw: bool = True,
+    min_clicks: int = MIN_CLICKS_PER_POSITION,
 ) -> artifact.ArtifactMetadata:
     t0 = time.perf_counter()
     catalog = offline.source.catalog
     vectors = unit_vectors(offline.index, [p.id for p in catalog.all()])
-    rows, valid, dev, sources = collect_rows(offline, from_logs, n_queries, progress)
+    rows, valid, dev, sources = collect_rows(offline, from_logs, n_queries, progress, ipw, min_clicks)
     valid.extend(dev)
     progress(f"training LambdaRank on {len(rows.y)} rows / {len(set(rows.qids))} lists")
     model, metrics = fit(rows, extra_valid=valid)

@@ -1,6 +1,6 @@
 """``ctp recsys``: train, evaluate and benchmark the recommender.
 
-ctp recsys train [--from-logs]   train and save a new artifact version, point "current" at it
+ctp recsys train [--from-logs [--no-ipw]]  train and save a new artifact version, point "current" at it
 ctp recsys judge                 regenerate evals/golden/relevance.jsonl from the catalog
 ctp recsys evaluate              the held-out table: dense, sparse, hybrid, heuristic, LightGBM
 ctp recsys bench                 ranking latency for 100 candidates
@@ -32,15 +32,32 @@ def train(
         bool, typer.Option("--from-logs", help="Add graded rows from the turn log.")
     ] = False,
     queries: Annotated[int, typer.Option(help="Generated training queries.")] = 1000,
+    ipw: Annotated[
+        bool,
+        typer.Option(
+            "--ipw/--no-ipw",
+            help="With --from-logs: estimate position propensities from the explored turns and weight "
+            "the logged clicks by their inverse (refused when the explored turns are too few).",
+        ),
+    ] = True,
+    min_clicks: Annotated[
+        int, typer.Option(help="Clicks every randomised slot needs before its propensity is used.")
+    ] = 20,
 ) -> None:
     """Train the LambdaRank ranker and the cross-sell model; save a versioned artifact."""
     from recsys.build import train_artifact
+    from recsys.propensity import TooFewExplored
     from recsys.runtime import open_offline
 
     settings = Settings()
     offline = open_offline(settings)
     try:
-        meta = train_artifact(settings, offline, from_logs, queries, progress=typer.echo)
+        meta = train_artifact(
+            settings, offline, from_logs, queries, progress=typer.echo, ipw=ipw, min_clicks=min_clicks
+        )
+    except TooFewExplored as refused:
+        typer.echo(f"refused: {refused}", err=True)
+        raise typer.Exit(2) from refused
     finally:
         offline.close()
     typer.echo(

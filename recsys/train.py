@@ -56,27 +56,40 @@ class RankRows:
     x: list[list[float]] = field(default_factory=list)
     y: list[int] = field(default_factory=list)
     qids: list[str] = field(default_factory=list)
+    #: Row weights (LightGBM multiplies each row's gradient by it): 1 except for inverse-propensity
+    #: weighted lists from the turn log (``recsys.logs``). Filled with ones when not given.
+    w: list[float] = field(default_factory=list)
 
-    def add(self, qid: str, rows: Sequence[list[float]], labels: Sequence[int]) -> None:
+    def __post_init__(self) -> None:
+        if not self.w:
+            self.w = [1.0] * len(self.x)
+
+    def add(self, qid: str, rows: Sequence[list[float]], labels: Sequence[int], weight: float = 1.0) -> None:
         if len(set(labels)) < 2:  # no ranking signal in this list
             return
         self.x.extend(rows)
         self.y.extend(labels)
         self.qids.extend([qid] * len(rows))
+        self.w.extend([weight] * len(rows))
 
     def extend(self, other: RankRows) -> None:
         self.x.extend(other.x)
         self.y.extend(other.y)
         self.qids.extend(other.qids)
+        self.w.extend(other.w)
 
     def select(self, keep: Callable[[str], bool]) -> RankRows:
         out = RankRows()
-        for row, label, qid in zip(self.x, self.y, self.qids, strict=True):
+        for row, label, qid, weight in zip(self.x, self.y, self.qids, self.w, strict=True):
             if keep(qid):
                 out.x.append(row)
                 out.y.append(label)
                 out.qids.append(qid)
+                out.w.append(weight)
         return out
+
+    def weighted(self) -> bool:
+        return any(weight != 1.0 for weight in self.w)
 
     def groups(self) -> list[int]:
         sizes: list[int] = []
@@ -93,6 +106,7 @@ class RankRows:
             np.asarray(self.x, dtype=np.float64),
             label=np.asarray(self.y),
             group=self.groups(),
+            weight=np.asarray(self.w, dtype=np.float64) if self.weighted() else None,
             feature_name=list(FEATURES),
             reference=reference,
             free_raw_data=False,
@@ -103,6 +117,8 @@ class RankRows:
         h.update(np.asarray(self.x, dtype=np.float64).tobytes())
         h.update(np.asarray(self.y, dtype=np.int64).tobytes())
         h.update("\n".join(self.qids).encode())
+        if self.weighted():  # unweighted rows hash as they did before weights existed
+            h.update(np.asarray(self.w, dtype=np.float64).tobytes())
         return h.hexdigest()
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from app.domain.catalog import Product
+from app.domain.explore import ShownPosition
 
 
 class Intent(StrEnum):
@@ -190,6 +191,17 @@ class TurnRecord(BaseModel):
     )
     interleave_teams: dict[str, str] = Field(
         default_factory=dict, description="Shown product id -> the ranker whose team contributed it."
+    )
+    # Position-bias facts (issue 16; app.pipeline.explore). Defaults keep older rows readable.
+    explore_k: int = Field(
+        default=0, ge=0, description="Shown products whose order was randomly permuted; 0: not explored."
+    )
+    explore_share: float = Field(
+        default=0.0, ge=0, le=1, description="Chance that a turn explores (CTP_EXPLORE_SHARE in effect)."
+    )
+    explore_seed: int | None = Field(default=None, description="Seed of this turn's permutation.")
+    position_shown: list[ShownPosition] = Field(
+        default_factory=list, description="Each shown product's slot, ranker slot and randomisation."
     )
 
 

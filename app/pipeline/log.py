@@ -60,6 +60,7 @@ class TurnLogger:
                     abstained=record.abstained,
                     latency_ms=record.latency_ms.get("total", 0.0),
                     record=record.model_dump(mode="json"),
+                    explore_k=record.explore_k,
                 )
             )
         if self.publisher is not None:

@@ -18,6 +18,7 @@ from app.domain.order import Order
 from app.domain.turn import Candidate, ConversationState, GuardDecision, Reply, ShoppingTurn, TurnRecord
 from app.llm.trace import LlmTurnLog
 from app.pipeline.cart import CartOutcome
+from app.pipeline.explore import Exploration, in_place
 from app.pipeline.interleave import Interleaved
 from app.telemetry.timing import StageTimer
 
@@ -41,6 +42,7 @@ class SearchOutcome:
     nearest: list[Product] = field(default_factory=list)
     fenced: list[str] = field(default_factory=list)
     relaxed: list[str] = field(default_factory=list)
+    exploration: Exploration | None = None  # set by the explore stage when exploring is configured
     settled: bool = False
     seed: str = ""  # the turn id: seeds the interleaving's coin flips
     rival: list[Candidate] | None = None  # the second ranker's order when interleaving
@@ -89,6 +91,7 @@ class TurnDraft:
         latency = dict(self.timer.ms)
         latency["total"] = self.timer.total()
         rankers, teams = self.interleave_fields()
+        explored = self.search.exploration or Exploration(0.0, 0, None, in_place(self.reply.product_ids))
         return TurnRecord(
             turn_id=self.turn_id,
             conversation_id=self.action.state.conversation_id,
@@ -122,6 +125,10 @@ class TurnDraft:
             span_id=self.span[1] if self.span else None,
             interleave_rankers=rankers,
             interleave_teams=teams,
+            explore_k=explored.k,
+            explore_share=explored.share,
+            explore_seed=explored.seed,
+            position_shown=explored.positions,
         )
 
     def interleave_fields(self) -> tuple[list[str], dict[str, str]]:

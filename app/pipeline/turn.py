@@ -1,6 +1,6 @@
 """One shopping turn, as a short function over named stages.
 
-    redact → extract → understand → remember → embed → guard → retrieve → rank → fence → relax → act → respond → commit (state, then log)
+    redact → extract → understand → remember → embed → guard → retrieve → rank → fence → relax → explore → act → respond → commit (state, then log)
 
 Each stage is a typed, replaceable component held by ``TurnPipeline``; the API builds one pipeline
 per worker in its lifespan and calls ``run``. Nothing here knows about HTTP.
@@ -34,6 +34,7 @@ from app.domain.turn import (
 )
 from app.pipeline.availability import sellable, sold_out_question, stock_answer, with_stock
 from app.pipeline.cart import CartOutcome, add_to_cart, resolve_references
+from app.pipeline.explore import Explorer
 from app.pipeline.extract.base import Extractor
 from app.pipeline.guard import Guard
 from app.pipeline.interleave import Interleaver
@@ -128,6 +129,7 @@ class TurnPipeline:
     understander: Understander | None = None  # product references, store help, cross-sell (issue 13)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # simulations move it
     interleaver: Interleaver | None = None  # CTP_INTERLEAVE: team-draft two rankers (its first is ``ranker``)
+    explorer: Explorer | None = None  # randomised top-k on a share of turns (issue 16, explore.py)
 
     async def new_conversation_id(self) -> str:
         return "c_" + uuid.uuid4().hex
@@ -175,8 +177,17 @@ class TurnPipeline:
             state = merge(draft.before, turn)
             record_state(sp, state)
         search = draft.search = SearchOutcome(turn, draft.before, state, seed=draft.turn_id)
+        explore: SearchStage = lambda s, t: self._explore(s, t, draft.turn_id)  # noqa: E731
         await self._offload(
-            search, timer, self._embed, self._guard, self._retrieve, self._rank, self._fence, self._relax
+            search,
+            timer,
+            self._embed,
+            self._guard,
+            self._retrieve,
+            self._rank,
+            self._fence,
+            self._relax,
+            explore,
         )
         action = draft.action = await self._act(turn, search.state, draft.turn_id, timer)
         if turn.asks_stock and turn.intent in STOCK_INTENTS and search.shown and not search.abstained:
@@ -340,6 +351,15 @@ class TurnPipeline:
                         update={"last_results": [p.id for p in search.shown]}
                     )
                     return
+
+    def _explore(self, search: SearchOutcome, timer: StageTimer, turn_id: str) -> None:
+        """On an exploring turn, the top k shown products in a random order seeded by the turn id
+        (``app.pipeline.explore``); the shopper's references ("the second one") follow that order."""
+        if self.explorer is None or not search.shown:
+            return
+        with stage(timer, "explore"):
+            search.shown, search.exploration = self.explorer.apply(turn_id, search.shown)
+            search.state = search.state.model_copy(update={"last_results": [p.id for p in search.shown]})
 
     def _complements(self, turn: ShoppingTurn, state: ConversationState) -> list[Product]:
         """Cross-sell for the referenced product, else the product in focus, else the cart; a

@@ -65,6 +65,9 @@ turns = Table(
     Column("abstained", Boolean, nullable=False),
     Column("latency_ms", Float, nullable=False),
     Column("record", JSON, nullable=False),
+    # Products the turn showed in a random order (issue 16, app/pipeline/explore.py); NULL in rows
+    # logged before the column existed (create_schema adds it), 0 when the turn did not explore.
+    Column("explore_k", Integer),
     UniqueConstraint("conversation_id", "turn_index", name="uq_turn_position"),
     Index("ix_turns_conversation", "conversation_id", "turn_index"),
 )
