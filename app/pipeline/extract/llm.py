@@ -112,7 +112,7 @@ class LlmExtractor:
         rules = self.fallback.parse(message, state)
         checked = check_support(turn, rules, message, state, self.checker)
         if self.mode == "merge":
-            checked = merge_turns(checked, rules, message, self.checker)
+            checked = merge_turns(checked, rules, message, state, self.checker)
         record_corrections("extract", checked.corrections)
         return checked.turn
 

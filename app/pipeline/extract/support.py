@@ -27,7 +27,9 @@ rules cannot:
 * intent: a rules intent read from an explicit cue (order intents, checkout, add to cart, compare,
   a product question, out of scope) or from a catalog term stands. Otherwise (small talk by
   default, a search with no catalog term) the model's intent is used — except that an action with
-  side effects (add to cart, checkout, orders) is never started on the model's word alone;
+  side effects (add to cart, checkout, orders) is never started on the model's word alone, a search
+  never becomes small talk or out of scope on it (scope is the calibrated guard's call), and a
+  question or comparison needs something on screen;
 * references ("the top one"), and the model's descriptive words that occur in the message (needs:
   "for a rainy hike") are added where rules found none.
 """
@@ -61,6 +63,11 @@ CUE_INTENTS = (
 )
 #: Intents with side effects: never started on the model's reading alone.
 ACTION_INTENTS = frozenset({Intent.add_to_cart, Intent.checkout}) | ORDER_INTENTS
+#: What the model may turn an unconfident rules search into: scope is the guard's call (calibrated
+#: on the catalog), so the model never turns a search into small talk or out of scope.
+FROM_SEARCH = frozenset({Intent.search, Intent.refine, Intent.product_question, Intent.compare})
+#: Intents about the products on screen: the model may choose them only when something was shown.
+ABOUT_SHOWN = frozenset({Intent.product_question, Intent.compare})
 VOCAB_KINDS = {"category": "type", "color": "color", "material": "material", "gender": "gender"}
 
 
@@ -198,12 +205,23 @@ def _needs(llm_query: str, rules_query: str, text: str) -> str:
     return " ".join([*have, *dict.fromkeys(extra)])
 
 
-def merge_turns(checked: Checked, rules: ShoppingTurn, message: str, checker: SupportChecker) -> Checked:
+def model_intent_allowed(llm: Intent, rules: ShoppingTurn, state: ConversationState) -> bool:
+    """May the model's intent replace the rules parser's (which is not confident)?"""
+    if llm in ACTION_INTENTS or (llm in ABOUT_SHOWN and not state.last_results and not state.focus):
+        return False
+    return rules.intent is Intent.smalltalk or llm in FROM_SEARCH
+
+
+def merge_turns(
+    checked: Checked, rules: ShoppingTurn, message: str, state: ConversationState, checker: SupportChecker
+) -> Checked:
     """Rules where they are confident, the checked model turn for the rest (module docstring)."""
     llm, notes = checked.turn, list(checked.corrections)
-    if rules_confident(rules) or llm.intent in ACTION_INTENTS:
+    if rules_confident(rules) or not model_intent_allowed(llm.intent, rules, state):
         if llm.intent is not rules.intent:
-            notes.append(f"intent {llm.intent.value} → {rules.intent.value}: the rules parser's cue stands")
+            notes.append(
+                f"intent {llm.intent.value} → {rules.intent.value}: the rules parser's reading stands"
+            )
         base = rules
     else:
         base = rules.model_copy(

@@ -30,7 +30,7 @@ def merged(
     message: str, llm: ShoppingTurn, state: ConversationState = EMPTY
 ) -> tuple[ShoppingTurn, list[str]]:
     rules = RULES.parse(message, state)
-    out = merge_turns(check_support(llm, rules, message, state, CHECKER), rules, message, CHECKER)
+    out = merge_turns(check_support(llm, rules, message, state, CHECKER), rules, message, state, CHECKER)
     return out.turn, out.corrections
 
 
@@ -131,7 +131,7 @@ def test_merge_keeps_a_rules_cue_intent() -> None:
     llm = ShoppingTurn(intent=Intent.search, query="order")
     turn, notes = merged("checkout please", llm)
     assert turn.intent is Intent.checkout
-    assert notes == ["intent search → checkout: the rules parser's cue stands"]
+    assert notes == ["intent search → checkout: the rules parser's reading stands"]
 
 
 def test_merge_takes_the_model_intent_where_rules_only_defaulted() -> None:
@@ -159,3 +159,15 @@ def test_merge_adds_the_model_need_words_the_message_says() -> None:
 def test_merge_keeps_the_llm_backend_mark() -> None:
     turn, _ = merged("black hoodies", search(category="hoodies", color="black"))
     assert turn.backend == "llm"
+
+
+def test_merge_never_turns_a_search_into_out_of_scope() -> None:
+    rules = RULES.parse("something for a rainy hike", EMPTY)
+    assert (rules.intent, rules_confident(rules)) == (Intent.search, False)
+    turn, _ = merged("something for a rainy hike", ShoppingTurn(intent=Intent.out_of_scope))
+    assert turn.intent is Intent.search
+
+
+def test_merge_takes_a_model_question_only_when_something_was_shown() -> None:
+    turn, _ = merged("hmm what about number two there", ShoppingTurn(intent=Intent.product_question))
+    assert turn.intent is not Intent.product_question
