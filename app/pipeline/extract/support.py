@@ -111,7 +111,8 @@ class SupportChecker:
             return any(h.canon == value for h in self.rules.lexicon.find(VOCAB_KINDS[name], text))
         if name == "brand":
             hit = self.rules.lexicon.brand(text)
-            return (hit is not None and hit.canon == value) or str(value).casefold() in text.casefold()
+            named = re.search(r"(?<!\w)" + re.escape(str(value).casefold()) + r"(?!\w)", text.casefold())
+            return (hit is not None and hit.canon == value) or named is not None
         if name == "size":
             return self._size(str(value), text)
         if name in ("price_min", "price_max") and isinstance(value, int | float):

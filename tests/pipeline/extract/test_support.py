@@ -171,3 +171,8 @@ def test_merge_never_turns_a_search_into_out_of_scope() -> None:
 def test_merge_takes_a_model_question_only_when_something_was_shown() -> None:
     turn, _ = merged("hmm what about number two there", ShoppingTurn(intent=Intent.product_question))
     assert turn.intent is not Intent.product_question
+
+
+def test_a_brand_inside_another_word_does_not_support_it() -> None:
+    assert CHECKER.supports("brand", "Luma", "luma jackets", Filters(), EMPTY)
+    assert not CHECKER.supports("brand", "Luma", "illumalight jackets", Filters(), EMPTY)
