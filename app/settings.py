@@ -133,6 +133,10 @@ class Settings(BaseSettings):
     llm_model: str = Field(default="gpt-4o-mini-2024-07-18", description="Pinned model name or snapshot.")
     llm_mode: Literal["JSON", "TOOLS", "JSON_SCHEMA", "MD_JSON"] = "JSON"
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
+    llm_seed: int | None = Field(
+        default=0,
+        description="Sampling seed sent with every call (OpenAI, vLLM, llama.cpp honour it); None: not sent.",
+    )
     llm_timeout_s: float = Field(default=20.0, gt=0, description="Per HTTP call to the LLM.")
     llm_max_retries: int = Field(default=2, ge=0, le=5, description="Re-asks after invalid output.")
     llm_max_tokens: int = Field(default=400, ge=16)

@@ -183,3 +183,9 @@ async def test_warm_sends_one_extraction_and_returns_its_seconds(fake_llm: FakeL
 async def test_a_failed_warm_up_returns_none(fake_llm: FakeLlm) -> None:
     fake_llm.fail(503)
     assert await extractor(fake_llm).warm() is None
+
+
+async def test_every_call_carries_the_configured_seed(fake_llm: FakeLlm) -> None:
+    fake_llm.answer('{"intent": "smalltalk"}')
+    await extractor(fake_llm).extract("hi", STATE)
+    assert fake_llm.requests[0]["seed"] == 0
