@@ -16,7 +16,7 @@ model's ``ShoppingTurn`` against the rules parser's reading of the same message 
 
 The price bounds are then cross-checked with the rules parser: when it found a price in the message,
 its bounds (and so its direction: "under" is a maximum) replace the model's. A referenced position
-must exist among the last results. Every value dropped or replaced is a *correction*, logged in the
+must exist among the last results (when they are known). Every value dropped or replaced is a *correction*, logged in the
 turn's LLM log (``LlmTurnLog.corrections`` → ``TurnRecord.corrections``, shown in review).
 
 **merge** (``merge_turns``) — the rules parser's confident reading stands and the model fills what
@@ -146,8 +146,10 @@ class SupportChecker:
 
 
 def _refs_ok(refs: list[int], state: ConversationState) -> list[int]:
+    """Positions that exist on screen; with no list known (an eval replay, a restored state)
+    nothing can be checked and the positions stay — the cart stage resolves them or asks."""
     n = len(state.last_results)
-    return [r for r in refs if (r == -1 and n) or 1 <= r <= n]
+    return [r for r in refs if not n or r == -1 or 1 <= r <= n]
 
 
 def check_support(

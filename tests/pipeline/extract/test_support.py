@@ -176,3 +176,10 @@ def test_merge_takes_a_model_question_only_when_something_was_shown() -> None:
 def test_a_brand_inside_another_word_does_not_support_it() -> None:
     assert CHECKER.supports("brand", "Luma", "luma jackets", Filters(), EMPTY)
     assert not CHECKER.supports("brand", "Luma", "illumalight jackets", Filters(), EMPTY)
+
+
+def test_a_position_stays_when_no_list_is_known() -> None:
+    turn, notes = checked(
+        "is the second one wool?", ShoppingTurn(intent=Intent.product_question, referenced=[2])
+    )
+    assert (turn.referenced, notes) == ([2], [])
