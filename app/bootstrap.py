@@ -169,7 +169,7 @@ def make_extractor(
     from app.pipeline.extract.llm import LlmExtractor
 
     client = llm or LlmClient.from_settings(settings)
-    return LlmExtractor(client, load_vocabulary(), brands, rules, catalog)
+    return LlmExtractor(client, load_vocabulary(), brands, rules, catalog, mode=settings.llm_extract_mode)
 
 
 def make_responder(
@@ -184,6 +184,22 @@ def make_responder(
 
     names = [p.name for p in catalog.all()] if catalog is not None else []
     return LlmResponder(llm or LlmClient.from_settings(settings), rules, load_vocabulary(), names)
+
+
+async def warm_llm(extractor: Extractor, settings: Settings) -> float | None:
+    """Warm the LLM extraction prompt at start-up (``CTP_LLM_WARMUP``), bounded by
+    ``CTP_LLM_WARMUP_TIMEOUT_S``: the seconds it took, or None (rules backend, off, failed, too slow)."""
+    warm = getattr(extractor, "warm", None)
+    if not settings.llm_warmup or warm is None:
+        return None
+    import asyncio
+
+    try:
+        result: float | None = await asyncio.wait_for(warm(), settings.llm_warmup_timeout_s)
+    except TimeoutError:
+        log.warning("LLM warm-up took over %.0f s; serving without it", settings.llm_warmup_timeout_s)
+        return None
+    return result
 
 
 def make_understander(catalog: CatalogSnapshot) -> Understander:

@@ -168,9 +168,21 @@ class Settings(BaseSettings):
     llm_model: str = Field(default="gpt-4o-mini-2024-07-18", description="Pinned model name or snapshot.")
     llm_mode: Literal["JSON", "TOOLS", "JSON_SCHEMA", "MD_JSON"] = "JSON"
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
+    llm_seed: int | None = Field(
+        default=0,
+        description="Sampling seed sent with every call (OpenAI, vLLM, llama.cpp honour it); None: not sent.",
+    )
     llm_timeout_s: float = Field(default=20.0, gt=0, description="Per HTTP call to the LLM.")
     llm_max_retries: int = Field(default=2, ge=0, le=5, description="Re-asks after invalid output.")
     llm_max_tokens: int = Field(default=400, ge=16)
+    llm_extract_mode: Literal["raw", "checked", "merge"] = Field(
+        default="merge",
+        description="raw: the model's extraction as validated; checked: unsupported filter values "
+        "dropped, prices cross-checked with the rules parser; merge: checked, and the rules parser's "
+        "confident slots and cue intents stand (app/pipeline/extract/support.py).",
+    )
+    llm_warmup: bool = Field(default=True, description="Send one extraction at start-up (prompt cache).")
+    llm_warmup_timeout_s: float = Field(default=90.0, gt=0, description="Bound of the start-up warm-up.")
     llm_cost_per_1k_input: float = Field(default=0.00015, ge=0, description="USD per 1k prompt tokens.")
     llm_cost_per_1k_output: float = Field(default=0.0006, ge=0, description="USD per 1k output tokens.")
     llm_breaker_threshold: int = Field(default=3, ge=1, description="Consecutive failures that open it.")

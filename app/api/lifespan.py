@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from app.api.ratelimit import RateLimiter
 from app.api.security import check_production
-from app.bootstrap import Services, open_services
+from app.bootstrap import Services, open_services, warm_llm
 from app.pipeline.spool import Drainer, SpoolingTurnLogger
 from app.settings import Settings
 
@@ -56,6 +56,8 @@ def make_lifespan(
                 "the in-process conversation store cannot be shared by several workers: "
                 "set CTP_REDIS_URL or run one worker"
             )
+        # The LLM's extraction prompt is cached before the first shopper (38 s on the local model).
+        await warm_llm(svc.pipeline.extractor, settings)
         drainer = Drainer(svc.logger) if isinstance(svc.logger, SpoolingTurnLogger) else None
         if drainer is not None:  # turns spooled while the database was down are written when it returns
             drainer.start()

@@ -169,6 +169,10 @@ class TurnRecord(BaseModel):
     latency_ms: dict[str, float]
     versions: dict[str, str]
     fallbacks: list[str] = Field(default_factory=list)
+    corrections: list[str] = Field(
+        default_factory=list,
+        description="What the LLM checks dropped or replaced in the model's output (app/llm/trace.py).",
+    )
     fenced: list[str] = Field(
         default_factory=list, description="Ranked product ids kept out of the reply (outside the radius)."
     )

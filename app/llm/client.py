@@ -45,6 +45,7 @@ class LlmConfig(BaseModel):
     model: str
     mode: str = "JSON"
     temperature: float = 0.0
+    seed: int | None = 0
     timeout_s: float = 20.0
     max_retries: int = 2
     max_tokens: int = 400
@@ -59,6 +60,7 @@ class LlmConfig(BaseModel):
             model=s.llm_model,
             mode=s.llm_mode,
             temperature=s.llm_temperature,
+            seed=s.llm_seed,
             timeout_s=s.llm_timeout_s,
             max_retries=s.llm_max_retries,
             max_tokens=s.llm_max_tokens,
@@ -157,6 +159,7 @@ class LlmClient:
                     hooks=hooks,
                     model=self.config.model,
                     temperature=self.config.temperature,
+                    **self._sampling(),
                     max_tokens=self.config.max_tokens,
                 )
         except Exception as exc:
@@ -172,6 +175,10 @@ class LlmClient:
             call.latency_ms = round((time.perf_counter() - start) * 1000, 2)
             call.cost_usd = round(cost_usd(call.prompt_tokens, call.completion_tokens, self.config), 8)
             record_call(call)
+
+    def _sampling(self) -> dict[str, Any]:
+        """Extra sampling parameters: the seed, when one is configured (a re-run asks the same)."""
+        return {"seed": self.config.seed} if self.config.seed is not None else {}
 
     async def aclose(self) -> None:
         await self._openai.close()

@@ -36,6 +36,11 @@ class LlmTurnLog(BaseModel):
     calls: list[LlmCall] = Field(default_factory=list)
     fallbacks: list[str] = Field(default_factory=list, description="'<stage>: <reason>' per fallback.")
     versions: dict[str, str] = Field(default_factory=dict)
+    corrections: list[str] = Field(
+        default_factory=list,
+        description="'<stage>: <what>' per model output the checks dropped or replaced (unsupported "
+        "filter values, a price read against the rules parser, a wrong position).",
+    )
 
     @classmethod
     def begin(cls) -> LlmTurnLog:
@@ -71,6 +76,11 @@ def record_call(call: LlmCall) -> None:
 def record_fallback(stage: str, reason: str) -> None:
     if (trace := _current.get()) is not None:
         trace.fallbacks.append(f"{stage}: {reason}")
+
+
+def record_corrections(stage: str, corrections: list[str]) -> None:
+    if (trace := _current.get()) is not None:
+        trace.corrections += [f"{stage}: {c}" for c in corrections]
 
 
 def record_versions(**versions: str) -> None:

@@ -115,6 +115,7 @@ class TurnDraft:
             },
             errors=[],
             fallbacks=self.llm.fallbacks,
+            corrections=self.llm.corrections,
             fenced=self.search.fenced,
             usage=self.llm.usage(),
             answer=self.reply.answer,

@@ -5,11 +5,15 @@ validated before anyone reads it: ``GroundedReply``'s validator takes a ``Ground
 instructor's validation context and rejects any price, colour or size that none of the context's
 products (or the shopper's own filters) has, any other catalog product's name, any list item
 that names no context product, any sentence of its own prompt (a prompt-injection leak), and any
-coupon/discount/free-item offer the listed products' own text does not make (red team, issue 9). On rejection instructor re-asks with the reasons; after the
+coupon/discount/free-item offer the listed products' own text does not make (red team, issue 9), and
+any position or superlative the shown list contradicts ("the second one" for the third, "the
+cheapest" for a dearer one: ``app/pipeline/respond_checks.py``). On rejection instructor re-asks with the reasons; after the
 retries — or on a timeout, 5xx, rate limit, open breaker — the deterministic ``RulesResponder``
 answers and the turn log records the fallback and its reason.
 
-Only product-search answers with products go to the LLM. Abstentions, small talk, cart and
+A yes/no question about one product goes to the answer model (``app/pipeline/answer/llm_qa.py``):
+its verbatim quote is validated as a substring of the product's own text, with re-asks, then the
+rules QA answers. Otherwise only product-search answers with products go to the LLM. Abstentions, small talk, cart and
 checkout replies are the rules responder's by design: an out-of-scope request must never be
 answered as a product search, and cart totals are arithmetic, not prose.
 """
@@ -23,11 +27,15 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from app.catalog.vocabulary import Vocabulary, load_vocabulary
 from app.domain.catalog import Product
-from app.domain.turn import SEARCH_INTENTS, Reply
+from app.domain.turn import SEARCH_INTENTS, Intent, Reply
 from app.llm.client import LlmClient, LlmFailure, Messages
 from app.llm.prompts import Prompt, load_prompt
 from app.llm.trace import record_fallback, record_versions
+from app.pipeline.answer.llm_qa import LlmAnswerer
 from app.pipeline.respond import ResponseContext, RulesResponder, describe_filters, product_line
+from app.pipeline.respond_checks import ListedProduct, order_problems
+from app.pipeline.respond_help import say
+from app.pipeline.understand import is_question
 
 PROMPT_FILE = "respond.v1.md"
 PRICE_TOLERANCE = 0.01
@@ -61,6 +69,9 @@ class Grounding(BaseModel):
     other_names: set[str] = Field(default_factory=set, description="Catalog names NOT in the context.")
     offers_ok: bool = Field(default=False, description="A listed product's own text mentions an offer.")
     prompt_lines: list[str] = Field(default_factory=list, description="Instructions that must not leak.")
+    listed: list[ListedProduct] = Field(
+        default_factory=list, description="The shown list in order: positions and superlatives are checked."
+    )
 
     @classmethod
     def of(
@@ -87,6 +98,10 @@ class Grounding(BaseModel):
             sizes=sizes,
             other_names=others,
             offers_ok=offers_ok,
+            listed=[
+                ListedProduct(position=i, name=p.name, price=p.price, rating=p.rating)
+                for i, p in enumerate(products, 1)
+            ],
         )
 
 
@@ -118,6 +133,7 @@ def ungrounded(text: str, g: Grounding, vocab: Vocabulary) -> list[str]:
             size = vocab.canonical_size(token)
             if size is not None and size not in g.sizes:
                 problems.append(f"mentions size {token}, which no listed product has")
+    problems += order_problems(text, g.listed)
     names = [n.casefold() for n in g.names]
     for m in _LIST_ITEM.finditer(text):
         item = m.group(1).casefold()
@@ -147,10 +163,33 @@ class GroundedReply(BaseModel):
         return v.strip()
 
 
-def uses_llm(ctx: ResponseContext) -> bool:
-    """Only grounded product answers go to the LLM; everything else is the rules responder's."""
+def asks_about_one_product(ctx: ResponseContext) -> bool:
+    """A yes/no question about one referenced product (what the rules QA answers, too)."""
     abstained = ctx.guard is not None and ctx.guard.abstain
-    return not abstained and ctx.turn.intent in SEARCH_INTENTS and bool(ctx.products)
+    return (
+        not abstained
+        and ctx.notice is None  # a stock question is answered from the inventory
+        and ctx.turn.intent is Intent.product_question
+        and bool(ctx.turn.products)
+        and len(ctx.products) == 1
+        and is_question(ctx.message)
+    )
+
+
+def uses_llm(ctx: ResponseContext) -> bool:
+    """Only a list of search results goes to the LLM; everything else is the rules responder's —
+    including a stock answer from the inventory (``notice``), the replies about resolved products
+    (shown by name, compared, asked about) and a relaxed search, whose reply must say what was
+    relaxed (the model would drop that sentence)."""
+    abstained = ctx.guard is not None and ctx.guard.abstain
+    return (
+        not abstained
+        and ctx.notice is None
+        and not ctx.relaxed
+        and not ctx.turn.products
+        and ctx.turn.intent in SEARCH_INTENTS
+        and bool(ctx.products)
+    )
 
 
 class LlmResponder:
@@ -169,6 +208,7 @@ class LlmResponder:
         self.vocabulary = vocabulary or load_vocabulary()
         self.catalog_names = list(catalog_names)
         self.prompt = prompt or load_prompt(PROMPT_FILE)
+        self.answerer = LlmAnswerer(client)
 
     def messages(self, ctx: ResponseContext) -> Messages:
         lines = "\n".join(product_line(i, p, ctx.currency) for i, p in enumerate(ctx.products, 1))
@@ -186,7 +226,26 @@ class LlmResponder:
         grounding.prompt_lines = prompt_lines(self.prompt.text)
         return grounding
 
+    async def answer(self, ctx: ResponseContext) -> Reply:
+        """A product question: the model's yes/no/unknown with a verbatim quote, else the rules QA."""
+        product = ctx.products[0]
+        record_versions(answer_prompt=self.answerer.prompt.version, llm_model=self.client.config.model)
+        try:
+            found = await self.answerer.answer(ctx.message, product)
+        except LlmFailure as exc:
+            record_fallback("answer", exc.reason)
+            return self.fallback.compose(ctx)
+        return Reply(
+            text=say(found, product),
+            product_ids=[product.id],
+            backend="llm",
+            answer=found.verdict,
+            evidence=found.evidence,
+        )
+
     async def respond(self, ctx: ResponseContext) -> Reply:
+        if asks_about_one_product(ctx):
+            return await self.answer(ctx)
         if not uses_llm(ctx):
             return self.fallback.compose(ctx)
         record_versions(respond_prompt=self.prompt.version, llm_model=self.client.config.model)

@@ -65,3 +65,36 @@ async def test_an_llm_outage_mid_conversation_degrades_to_rules(
     assert ok.versions["extract_prompt"].startswith("extract.v1@")
     assert (degraded.extraction.backend, degraded.fallbacks) == ("rules", ["extract: server_error"])
     assert degraded.usage["calls"][0]["error"].startswith("server_error")
+
+
+async def test_the_extraction_prompt_is_warmed_at_start_up(
+    llm_client: httpx.AsyncClient, fake_llm: FakeLlm
+) -> None:
+    [warm] = fake_llm.requests  # sent by the lifespan, before any shopper
+    assert warm["messages"][-1]["content"].endswith("Shopper's message: hello")
+
+
+async def test_a_filter_nobody_asked_for_is_dropped_and_logged_as_a_correction(
+    llm_client: httpx.AsyncClient, services: Services, fake_llm: FakeLlm
+) -> None:
+    fake_llm.answer(
+        json.dumps(
+            {
+                "intent": "search",
+                "query": "hoodies",
+                "category": "hoodies",
+                "gender": "women",
+                "color": "black",
+            }
+        )
+    )
+    r = await llm_client.post("/v1/chat", json={"message": "show me hoodies"})
+    assert (r.json()["filters"]["category"], r.json()["filters"]["gender"], r.json()["filters"]["color"]) == (
+        "hoodies", None, None,
+    )  # fmt: skip
+    record = services.logger.get(r.json()["turn_id"])
+    assert record is not None
+    assert record.corrections == [
+        "extract: dropped gender='women': not in the message or the remembered search",
+        "extract: dropped color='black': not in the message or the remembered search",
+    ]

@@ -137,3 +137,20 @@ async def test_checkout_is_answered_by_rules(fake_llm: FakeLlm) -> None:
     out = await responder(fake_llm).respond(ctx(Intent.checkout))
     assert out.backend == "rules"
     assert fake_llm.requests == []
+
+
+async def test_a_wrong_position_is_re_asked_with_the_reason(fake_llm: FakeLlm) -> None:
+    fake_llm.answer(reply("The second one, the Mona Pullover Hoodlie, is $57.00."), reply(GOOD))
+    out = await responder(fake_llm).respond(ctx())
+    assert out.text == GOOD
+    assert "calls the Mona Pullover Hoodlie 'The second', but it is number 1" in json.dumps(
+        fake_llm.requests[1]["messages"]
+    )
+
+
+async def test_a_false_cheapest_after_every_retry_falls_back_to_rules(fake_llm: FakeLlm) -> None:
+    wrong = reply("The cheapest is the Mona Pullover Hoodlie at $57.00.")
+    fake_llm.answer(wrong, wrong)
+    trace = LlmTurnLog.begin()
+    out = await responder(fake_llm, max_retries=1).respond(ctx())
+    assert (out.backend, trace.fallbacks) == ("rules", ["respond: invalid_output"])

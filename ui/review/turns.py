@@ -118,6 +118,11 @@ def render_trace(trace: dict[str, Any]) -> None:
         st.caption(f"guard {guard.get('method')} {guard.get('version')}: {guard.get('reason') or ''}")
     with st.expander("Extraction", expanded=False):
         st.json(rec["extraction"])
+    if rec.get("corrections") or rec.get("fallbacks"):
+        # What the LLM checks dropped or replaced, and where the rules backend answered instead.
+        with st.expander(f"LLM corrections ({len(rec.get('corrections', []))})", expanded=True):
+            for line in [*rec.get("corrections", []), *(f"fallback — {f}" for f in rec.get("fallbacks", []))]:
+                st.text(line)
     clicked = {e["product_id"] for e in trace["events"] if e["kind"] in ("click", "add_to_cart", "checkout")}
     st.markdown("**Candidates** (retrieval and ranker scores, features; what was shown and clicked)")
     st.dataframe(candidates_frame(rec, clicked), hide_index=True)

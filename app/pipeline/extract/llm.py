@@ -9,23 +9,39 @@ remembered search, its filters and the last results' names with their positions,
 Any failure (timeout, 5xx, rate limit, invalid output after the re-asks, open circuit breaker)
 falls back to the wrapped deterministic extractor, and the turn log records the fallback and its
 reason: the shopper always gets an answer.
+
+What the model returns is then checked against the message and merged with the rules parser
+(``mode``, ``CTP_LLM_EXTRACT_MODE``; ``app/pipeline/extract/support.py``): ``raw`` keeps it as
+validated, ``checked`` drops unsupported filter values and takes the rules parser's price bounds,
+``merge`` (the default) also lets the rules parser's confident slots and cue intents stand. What
+was dropped or replaced is logged as a correction.
+
+``warm`` sends one extraction at start-up, so the byte-identical system prompt is in the server's
+prompt cache before the first shopper (the first turn took 38 s on the local model without it).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Sequence
+from typing import Literal
 
 from app.catalog.snapshot import CatalogSnapshot
 from app.catalog.vocabulary import Vocabulary
 from app.domain.turn import ConversationState, ShoppingTurn
 from app.llm.client import LlmClient, LlmFailure, Messages
 from app.llm.prompts import Prompt, load_prompt
-from app.llm.trace import record_fallback, record_versions
-from app.pipeline.extract.base import Extractor
+from app.llm.trace import LlmTurnLog, record_corrections, record_fallback, record_versions
 from app.pipeline.extract.llm_schema import LlmExtraction, to_shopping_turn
+from app.pipeline.extract.rules import RulesExtractor
+from app.pipeline.extract.support import SupportChecker, check_support, merge_turns
 
 PROMPT_FILE = "extract.v1.md"
+WARM_MESSAGE = "hello"
+ExtractMode = Literal["raw", "checked", "merge"]
+log = logging.getLogger(__name__)
 
 
 def state_summary(state: ConversationState, catalog: CatalogSnapshot | None) -> str:
@@ -50,11 +66,14 @@ class LlmExtractor:
         client: LlmClient,
         vocabulary: Vocabulary,
         brands: Sequence[str],
-        fallback: Extractor,
+        fallback: RulesExtractor,
         catalog: CatalogSnapshot | None = None,
         prompt: Prompt | None = None,
+        mode: ExtractMode = "merge",
     ) -> None:
         self.client = client
+        self.mode = mode
+        self.checker = SupportChecker(fallback)
         self.vocabulary = vocabulary
         self.brands = list(brands)
         self.fallback = fallback
@@ -73,7 +92,9 @@ class LlmExtractor:
         return [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
 
     async def extract(self, message: str, state: ConversationState) -> ShoppingTurn:
-        record_versions(extract_prompt=self.prompt.version, llm_model=self.client.config.model)
+        record_versions(
+            extract_prompt=self.prompt.version, llm_model=self.client.config.model, extract_mode=self.mode
+        )
         try:
             raw = await self.client.create(
                 stage="extract",
@@ -85,4 +106,32 @@ class LlmExtractor:
         except LlmFailure as exc:
             record_fallback("extract", exc.reason)
             return await self.fallback.extract(message, state)
-        return to_shopping_turn(raw, state)
+        turn = to_shopping_turn(raw, state)
+        if self.mode == "raw":
+            return turn
+        rules = self.fallback.parse(message, state)
+        checked = check_support(turn, rules, message, state, self.checker)
+        if self.mode == "merge":
+            checked = merge_turns(checked, rules, message, state, self.checker)
+        record_corrections("extract", checked.corrections)
+        return checked.turn
+
+    async def warm(self) -> float | None:
+        """One throw-away extraction, so the system prompt is cached before the first shopper; the
+        seconds it took, or None when the model did not answer (start-up goes on either way)."""
+        start = time.perf_counter()
+        LlmTurnLog.begin()  # its accounting is not any shopper's turn
+        try:
+            await self.client.create(
+                stage="warmup",
+                prompt_version=self.prompt.version,
+                response_model=LlmExtraction,
+                messages=self.messages(WARM_MESSAGE, ConversationState(conversation_id="warmup")),
+                context={"vocabulary": self.vocabulary, "brands": self.brands},
+            )
+        except LlmFailure as exc:
+            log.warning("LLM extraction warm-up failed (%s); the first turn pays the prompt", exc.reason)
+            return None
+        seconds = round(time.perf_counter() - start, 2)
+        log.info("LLM extraction prompt warmed in %.2f s", seconds)
+        return seconds

@@ -88,7 +88,11 @@ async def test_usage_cost_and_prompt_version_are_traced(fake_llm: FakeLlm) -> No
     usage = trace.usage()
     assert (usage["prompt_tokens"], usage["completion_tokens"]) == (100, 20)
     assert usage["cost_usd"] == 100 / 1000 * 0.5 + 20 / 1000 * 1.5
-    assert trace.versions == {"extract_prompt": ex.prompt.version, "llm_model": "fake-model-2026-01-01"}
+    assert trace.versions == {
+        "extract_prompt": ex.prompt.version,
+        "llm_model": "fake-model-2026-01-01",
+        "extract_mode": "merge",
+    }
     assert usage["calls"][0]["latency_ms"] > 0
 
 
@@ -136,3 +140,52 @@ async def test_an_open_breaker_skips_the_server(fake_llm: FakeLlm) -> None:
     assert turn.backend == "rules"
     assert trace.fallbacks == ["extract: circuit_open"]
     assert len(fake_llm.requests) == 2
+
+
+async def test_raw_mode_keeps_what_the_model_invented(fake_llm: FakeLlm) -> None:
+    fake_llm.answer(
+        json.dumps({"intent": "search", "query": "hoodies", "category": "hoodies", "gender": "women"})
+    )
+    vocab = load_vocabulary()
+    raw = LlmExtractor(fake_llm.client(), vocab, BRANDS, RulesExtractor(vocab, BRANDS), mode="raw")
+    turn = await raw.extract("hoodies", STATE)
+    assert turn.filters == Filters(category="hoodies", gender="women")
+
+
+async def test_merge_mode_drops_an_invented_value_and_records_the_correction(fake_llm: FakeLlm) -> None:
+    fake_llm.answer(
+        json.dumps({"intent": "search", "query": "hoodies", "category": "hoodies", "gender": "women"})
+    )
+    trace = LlmTurnLog.begin()
+    turn = await extractor(fake_llm).extract("hoodies", STATE)
+    assert turn.filters == Filters(category="hoodies")
+    assert trace.corrections == [
+        "extract: dropped gender='women': not in the message or the remembered search"
+    ]
+    assert trace.versions["extract_mode"] == "merge"
+
+
+async def test_under_80_read_as_a_minimum_is_a_maximum(fake_llm: FakeLlm) -> None:
+    fake_llm.answer(
+        json.dumps({"intent": "search", "query": "jackets", "category": "jackets", "price_min": 80})
+    )
+    turn = await extractor(fake_llm).extract("jackets under $80", STATE)
+    assert (turn.filters.price_min, turn.filters.price_max) == (None, 80.0)
+
+
+async def test_warm_sends_one_extraction_and_returns_its_seconds(fake_llm: FakeLlm) -> None:
+    fake_llm.answer('{"intent": "smalltalk"}')
+    seconds = await extractor(fake_llm).warm()
+    assert seconds is not None and seconds >= 0
+    assert len(fake_llm.requests) == 1
+
+
+async def test_a_failed_warm_up_returns_none(fake_llm: FakeLlm) -> None:
+    fake_llm.fail(503)
+    assert await extractor(fake_llm).warm() is None
+
+
+async def test_every_call_carries_the_configured_seed(fake_llm: FakeLlm) -> None:
+    fake_llm.answer('{"intent": "smalltalk"}')
+    await extractor(fake_llm).extract("hi", STATE)
+    assert fake_llm.requests[0]["seed"] == 0
