@@ -34,11 +34,13 @@ from app.index.encoder_base import BaseEncoder
 from app.index.encoders import EncoderMismatch, open_encoder
 from app.index.factory import open_index
 from app.index.failsafe import FailSafeIndex
+from app.index.passages import PassageIndex
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
 from app.pipeline.guard import Guard
 from app.pipeline.log import TurnLogger
 from app.pipeline.orders import OrderService
+from app.pipeline.policy_search import PolicySearch, ensure_policy_index, policy_index_path
 from app.pipeline.publish import RedisStreamPublisher
 from app.pipeline.references import NameIndex
 from app.pipeline.respond import Responder, RulesResponder
@@ -103,6 +105,7 @@ def build_catalog(
         ensure_configured_calibration(
             settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index
         )
+        open_policy_search(settings, encoder).index.close()  # the store policy's own collection
     finally:
         index.close()
     engine.dispose()
@@ -137,6 +140,9 @@ class Services:
     async def aclose(self) -> None:
         await self.state.close()
         self.index.close()
+        understander = self.pipeline.understander
+        if understander is not None and understander.policy is not None:
+            understander.policy.index.close()
         self.engine.dispose()
 
 
@@ -167,10 +173,14 @@ def make_extractor(
 
 
 def make_responder(
-    settings: Settings, catalog: CatalogSnapshot | None = None, llm: LlmClient | None = None
+    settings: Settings,
+    catalog: CatalogSnapshot | None = None,
+    llm: LlmClient | None = None,
+    policy: PolicySearch | None = None,
 ) -> Responder:
     """``settings.responder``: ``rules``, or ``llm`` wrapping the rules responder as its fallback."""
-    rules = RulesResponder(HelpReplies(load_policy(settings.policy_path, TOPICS), load_vocabulary()))
+    document = load_policy(settings.policy_path, TOPICS)
+    rules = RulesResponder(HelpReplies(document, load_vocabulary(), policy))
     if settings.responder != "llm":
         return rules
     from app.llm.client import LlmClient
@@ -180,13 +190,21 @@ def make_responder(
     return LlmResponder(llm or LlmClient.from_settings(settings), rules, load_vocabulary(), names)
 
 
-def make_understander(catalog: CatalogSnapshot) -> Understander:
+def open_policy_search(settings: Settings, encoder: BaseEncoder) -> PolicySearch:
+    """The store policy's sentence collection for this document and encoder (built if missing:
+    ``ctp build`` builds it; a few dozen sentences take well under a second to encode)."""
+    index = PassageIndex(policy_index_path(settings.var_dir))
+    ensure_policy_index(load_policy(settings.policy_path, TOPICS), encoder, index)
+    return PolicySearch(encoder, index)
+
+
+def make_understander(catalog: CatalogSnapshot, policy: PolicySearch | None = None) -> Understander:
     """Product references over this catalog's names; store vocabulary words never name a product."""
     vocab = load_vocabulary()
     stop = [*vocab.colors, *vocab.sizes, *vocab.materials, *vocab.genders, *vocab.product_types]
     for synonyms in (*vocab.colors.values(), *vocab.product_types.values(), *vocab.materials.values()):
         stop += synonyms
-    return Understander(NameIndex(catalog.all(), stop), catalog)
+    return Understander(NameIndex(catalog.all(), stop), catalog, policy)
 
 
 def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Services:
@@ -223,6 +241,7 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
     from recsys.serving import open_recommender  # lightgbm configured but untrained: fails here
 
     ranker, cross_sell = open_recommender(settings, index, store, catalog, encoder.version)
+    policy = open_policy_search(settings, encoder)
     pipeline = TurnPipeline(
         extractor=make_extractor(settings, store.brands(), catalog, llm),
         store=state,
@@ -231,8 +250,8 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
         retriever=Retriever(index, settings.retrieve_limit),
         ranker=ranker,
         cross_sell=cross_sell,
-        understander=make_understander(catalog),
-        responder=make_responder(settings, catalog, llm),
+        understander=make_understander(catalog, policy),
+        responder=make_responder(settings, catalog, llm, policy),
         logger=logger,
         orders=orders,
         catalog=catalog,

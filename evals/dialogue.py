@@ -9,7 +9,8 @@ the reply. Measures (schema of the gold labels in ``evals/golden/README.md``):
 
 * **task success** — per conversation, on its ``task_success``: ``product`` — some turn resolved to
   that product, or it is in the cart at the end; ``order`` — an order was placed and the last turn
-  has the expected order intent; ``policy_topic`` — the last turn was answered on that topic.
+  has the expected order intent; ``policy_topic`` — the last turn was answered on that topic (for
+  ``order_status``, an order intent counts: it answers from the conversation's own orders).
 * **product-QA accuracy** — turns with ``answer``: the reply's verdict equals it and the answer is
   about the gold product.
 * **unsupported claims** — replies that state ``yes``/``no`` where the gold is ``unknown``, or whose
@@ -111,6 +112,8 @@ def topic_ok(expect: dict[str, Any], result: TurnResult) -> bool:
     want = expect["policy_topic"]
     if want == "out_of_remit":
         return ex.intent is Intent.out_of_scope and ex.topic == "out_of_remit"
+    if want == "order_status" and ex.intent.value in ORDER_INTENTS:
+        return True  # order status is answered from the conversation's own orders (issue 13, part 3)
     return ex.intent is Intent.policy and ex.topic == want
 
 

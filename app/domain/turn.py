@@ -100,6 +100,13 @@ class ConversationState(BaseModel):
     last_results: list[str] = Field(default_factory=list, description="Product ids shown last, in order.")
     viewed: list[str] = Field(default_factory=list)
     focus: str | None = Field(default=None, description="The product being talked about ('it').")
+    last_intent: Intent | None = Field(
+        default=None, description="The previous turn's intent: a follow-up continues it ('and a top?')."
+    )
+    topic: str | None = Field(
+        default=None,
+        description="The store-help topic of the previous turn, if it was one: 'and for sale items?' stays on it.",
+    )
     cart: list[CartLine] = Field(default_factory=list)
     turns: int = 0
     token_hash: str | None = Field(

@@ -105,12 +105,13 @@ class RulesResponder:
 
     def compose(self, ctx: ResponseContext) -> Reply:
         intent = ctx.turn.intent
+        if intent is Intent.policy or (intent is Intent.out_of_scope and ctx.turn.topic):
+            # store help is answered from the policy, whatever the guard made of the words
+            return self.help.store_help(ctx.turn.topic, ctx.message)
         if ctx.guard is not None and ctx.guard.abstain:
             return self._abstain(ctx)
         if ctx.notice is not None:
             return Reply(text=ctx.notice)
-        if intent is Intent.policy or (intent is Intent.out_of_scope and ctx.turn.topic):
-            return self.help.store_help(ctx.turn.topic)
         if ctx.products and (
             intent is Intent.show_product
             or (intent is Intent.product_question and ctx.turn.products and not is_question(ctx.message))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import ConversationState, Intent, ShoppingTurn
 from app.pipeline.extract.order_cues import asks_stock
+from app.pipeline.policy_search import PolicySearch
 from app.pipeline.references import NameIndex, by_attribute, by_position, by_pronoun
 from app.policy.router import OUT_OF_REMIT, route
 
@@ -36,11 +37,14 @@ _OPEN = frozenset(
 #: stock in M?", "which of these are available in black?").
 STOCK_INTENTS = frozenset({Intent.product_question, Intent.compare})
 _CROSS_SELL = re.compile(
-    r"\b(?:go(?:es)? (?:well )?with|to match|match(?:es|ing)? (?:it|this|that|with)|complete the look|"
-    r"pair (?:it |this )?with|wear (?:it |this )?with|goes? together|complement|accessori[sz]e|"
-    r"anything (?:else )?to go|finish the (?:look|outfit)|style (?:it|this) with)\b",
+    r"\b(?:go(?:es)? (?:well )?with|to match|match(?:es|ing)? (?:it|this|that|with)|complete (?:the|my|an?|this)\b"
+    r"(?: \w+)? (?:look|outfit)|pair (?:it |this |them |these )?with|wear (?:it|this|them|these|that)? ?with|"
+    r"goes? together|complement|accessori[sz]e|anything (?:else )?to go|finish the (?:look|outfit)|"
+    r"style (?:it|this|them|these) with|(?:what|anything) else (?:\w+ ){0,6}(?:with|for) (?:it|this|that|these|them)\b)",
     re.IGNORECASE,
 )
+#: An elliptical follow-up ("and for sale items?", "what about Canada?", "how long does that take").
+_FOLLOW_UP = re.compile(r"^\W*(?:and|also|but|what about|how about|so|ok|okay|then)\b", re.IGNORECASE)
 _QUESTION = re.compile(
     r"(\?\s*$)|^\s*(?:(?:and|so|ok|okay|also|but|hm+)[, ]+)?"
     r"(?:does|do|is|are|can|could|will|would|has|have|how|what|which|whats|what's|any)\b"
@@ -66,6 +70,7 @@ def is_question(message: str) -> bool:
 class Understander:
     names: NameIndex
     catalog: CatalogSnapshot
+    policy: PolicySearch | None = None  # store help by meaning (the policy collection)
 
     def pointed(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
         shown = state.last_results
@@ -96,6 +101,8 @@ class Understander:
         if turn.intent is Intent.checkout and not is_question(message):
             routable = False  # "pay now" is a checkout, not a payment question
         topic = route(message) if routable else None
+        if topic is None and routable and turn.intent is not Intent.checkout:
+            topic = self._help_by_meaning(message, turn, state)
         if topic == OUT_OF_REMIT:
             return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": topic})
         if topic is not None:
@@ -104,12 +111,14 @@ class Understander:
             return turn
         named = sku or self.names.by_name(message)
         if turn.intent is Intent.add_to_cart or (named and not is_question(message) and _BUY.search(message)):
-            if named:
-                return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [named]})
+            # "add it in L" after a question about a product: "it" is the product in focus
+            target = named or (None if turn.referenced else by_pronoun(message, state))
+            if target:
+                return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [target]})
             return turn
         if _WHICH.search(message) and named is None and len(state.last_results) >= 2:
             return turn.model_copy(update={"intent": Intent.compare, "products": list(state.last_results)})
-        if _CROSS_SELL.search(message):
+        if _CROSS_SELL.search(message) or self._narrows_cross_sell(message, turn, state, named):
             anchor = named or self.pointed(message, turn, state)
             return turn.model_copy(
                 update={"intent": Intent.cross_sell, "products": [anchor] if anchor else []}
@@ -124,6 +133,9 @@ class Understander:
             return turn  # "the cheapest coat you've got" is a new search, not a pick among the shown
         target = named or self.pointed(message, turn, state)
         if target is None:
+            if turn.intent is Intent.smalltalk and is_question(message):
+                # a question is never answered with the greeting: what it asks is not ours to answer
+                return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": OUT_OF_REMIT})
             return turn
         if is_question(message) and (
             named or turn.intent in (Intent.product_question, Intent.compare) or not turn.filters.category
@@ -135,12 +147,45 @@ class Understander:
             return turn.model_copy(update={"intent": Intent.show_product, "products": [target]})
         return turn
 
+    def _help_by_meaning(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
+        """The store-help topic of a message the cue router has no cue for, by its nearest policy
+        sentence (``PolicySearch``). Only for messages that ask about no product: no product type,
+        no product named or pointed at. A follow-up in a store-help exchange ("and for sale
+        items?") is held to a lower bar and otherwise stays on the exchange's topic."""
+        if turn.filters.category or turn.referenced or turn.filters.brand or self.names.by_name(message):
+            return None
+        follow = state.topic is not None and (is_question(message) or bool(_FOLLOW_UP.search(message)))
+        if not follow and (self.pointed(message, turn, state) or not is_question(message)):
+            return None
+        topic = self.policy.topic(message, follow_up=follow)[0] if self.policy is not None else None
+        if topic is None and follow and not self.pointed(message, turn, state):
+            return state.topic
+        return topic
+
+    @staticmethod
+    def _narrows_cross_sell(
+        message: str, turn: ShoppingTurn, state: ConversationState, named: str | None
+    ) -> bool:
+        """After a cross-sell turn, a short message naming only a product type ("specifically a
+        top", "maybe a belt") asks for complements of that type."""
+        return (
+            state.last_intent is Intent.cross_sell
+            and turn.filters.category is not None
+            and named is None
+            and not turn.referenced
+            and len(message.split()) <= 6
+        )
+
 
 def with_focus(state: ConversationState, turn: ShoppingTurn, shown: list[str]) -> ConversationState:
-    """The product 'it' refers to next turn: the one this turn was about, or the only one shown."""
+    """The product 'it' refers to next turn: the one this turn was about, or the only one shown;
+    none after a search that shows several."""
     focus = turn.products[0] if turn.products and turn.intent is not Intent.cross_sell else None
     if focus is None and len(shown) == 1:
         focus = shown[0]
+    if focus is None and len(shown) >= 2 and turn.intent in (Intent.search, Intent.refine):
+        # a new list on screen: "it" no longer means the product talked about before
+        return state.model_copy(update={"focus": None}) if state.focus else state
     if focus is None and state.cart and turn.intent is Intent.add_to_cart:
         focus = state.cart[-1].product_id
     return state.model_copy(update={"focus": focus}) if focus and focus != state.focus else state
