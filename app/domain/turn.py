@@ -78,6 +78,11 @@ class ShoppingTurn(BaseModel):
         default_factory=list, description="Catalog ids the message refers to (named, pointed at, 'it')."
     )
     topic: str | None = Field(default=None, description="Store-help topic of a policy question.")
+    unchecked: dict[str, str] = Field(
+        default_factory=dict,
+        description="Constraints the shopper stated that no catalog value matches ({'size': '9'}): not "
+        "applied, and the reply says so.",
+    )
     backend: str = "rules"
 
 

@@ -17,7 +17,7 @@ from app.domain.order import Order
 from app.domain.turn import ConversationState, GuardDecision, Intent, Reply, ShoppingTurn
 from app.pipeline.cart import CartOutcome, cart_total
 from app.pipeline.extract.heads import names_head
-from app.pipeline.respond_help import HelpReplies, money, product_card, relaxed_note
+from app.pipeline.respond_help import HelpReplies, money, product_card, relaxed_note, unchecked_note
 from app.pipeline.understand import is_question
 
 
@@ -170,11 +170,15 @@ class RulesResponder:
             head = f"We don't carry {asked_for(ctx.turn) or 'that exact item'}; the closest we have are:"
         if ctx.relaxed:
             head = relaxed_note(ctx.relaxed) + "\n" + head
+        relaxed = list(ctx.relaxed)
+        if "size" in ctx.turn.unchecked and "size" not in relaxed:
+            head = unchecked_note(ctx.turn.unchecked["size"], wanted) + "\n" + head
+            relaxed.append("size")
         tail = 'Say "add the first one in M" to add one to your cart, or tell me how to narrow it down.'
         return Reply(
             text="\n".join([head, *lines, tail]),
             product_ids=[p.id for p in ctx.products],
-            relaxed=ctx.relaxed,
+            relaxed=relaxed,
         )
 
     def _details(self, ctx: ResponseContext) -> Reply:

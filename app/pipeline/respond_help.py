@@ -131,3 +131,11 @@ def relaxed_note(relaxed: list[str]) -> str:
         return ""
     names = " and ".join(RELAXED_WORDS[r] for r in relaxed)
     return f"Nothing matched every condition, so I relaxed the {names}: these are the nearest matches."
+
+
+def unchecked_note(size: str, wanted: str) -> str:
+    """A stated size no product in the catalog is listed in: it was not applied, and this says so."""
+    return (
+        f"None of our {wanted} is listed in size {size}, so I couldn't filter on that size: "
+        "these match the rest of your request (check the sizes on each product)."
+    )

@@ -43,6 +43,11 @@ _CROSS_SELL = re.compile(
     r"style (?:it|this|them|these) with|(?:what|anything) else (?:\w+ ){0,6}(?:with|for) (?:it|this|that|these|them)\b)",
     re.IGNORECASE,
 )
+#: A size said outright ("size 9", "in size 10.5"); when extraction found no catalog size in it, the
+#: store cannot check it.
+_STATED_SIZE = re.compile(
+    r"\b(?:size|sz)\s*[:#]?\s*(?P<v>\d{1,2}(?:\.5)?|x{0,3}[sml]|x{1,3}l)\b", re.IGNORECASE
+)
 #: An elliptical follow-up ("and for sale items?", "what about Canada?", "how long does that take").
 _FOLLOW_UP = re.compile(r"^\W*(?:and|also|but|what about|how about|so|ok|okay|then)\b", re.IGNORECASE)
 _QUESTION = re.compile(
@@ -87,6 +92,10 @@ class Understander:
 
     def understand(self, message: str, turn: ShoppingTurn, state: ConversationState) -> ShoppingTurn:
         out = self._understand(message, turn, state)
+        if out.intent in (Intent.search, Intent.refine) and out.filters.size is None:
+            stated = _STATED_SIZE.search(message)
+            if stated:  # "size 9" where no product is sized 9: said in the reply, not dropped silently
+                out = out.model_copy(update={"unchecked": {"size": stated.group("v").upper()}})
         if out.intent in STOCK_INTENTS and out.products and not out.asks_stock and asks_stock(message):
             # "do you have it in a small?" reads as a refinement until "it" resolves to a product;
             # about that product it asks for stock (either extractor backend)

@@ -133,3 +133,12 @@ def test_a_search_showing_several_products_clears_the_focus() -> None:
     state = _state(focus="magento:MJ10")
     after = with_focus(state, ShoppingTurn(intent=Intent.search), ["magento:MJ09", "magento:MJ10"])
     assert after.focus is None
+
+
+def test_a_stated_size_no_product_is_listed_in_is_kept_as_unchecked() -> None:
+    turn = understood("size 9", Intent.refine)
+    assert turn.unchecked == {"size": "9"}
+
+
+def test_a_size_the_extractor_read_is_not_unchecked() -> None:
+    assert understood("size M", Intent.refine, filters=Filters(size="M")).unchecked == {}
