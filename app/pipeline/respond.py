@@ -170,15 +170,15 @@ class RulesResponder:
             head = f"We don't carry {asked_for(ctx.turn) or 'that exact item'}; the closest we have are:"
         if ctx.relaxed:
             head = relaxed_note(ctx.relaxed) + "\n" + head
-        relaxed = list(ctx.relaxed)
-        if "size" in ctx.turn.unchecked and "size" not in relaxed:
+        announced = list(ctx.relaxed)
+        if "size" in ctx.turn.unchecked and "size" not in announced:
             head = unchecked_note(ctx.turn.unchecked["size"], wanted) + "\n" + head
-            relaxed.append("size")
+            announced.append("size")
         tail = 'Say "add the first one in M" to add one to your cart, or tell me how to narrow it down.'
         return Reply(
             text="\n".join([head, *lines, tail]),
             product_ids=[p.id for p in ctx.products],
-            relaxed=relaxed,
+            relaxed=announced,
         )
 
     def _details(self, ctx: ResponseContext) -> Reply:
