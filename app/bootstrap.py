@@ -39,6 +39,7 @@ from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
 from app.pipeline.guard import Guard
 from app.pipeline.log import TurnLogger
+from app.pipeline.needs import NeedReader, attribute_values
 from app.pipeline.orders import OrderService
 from app.pipeline.policy_search import PolicySearch, ensure_policy_index, policy_index_path
 from app.pipeline.publish import RedisStreamPublisher
@@ -48,7 +49,7 @@ from app.pipeline.respond_help import HelpReplies
 from app.pipeline.retrieve import Retriever
 from app.pipeline.spool import SpoolingTurnLogger, TurnSpool
 from app.pipeline.state_store import StateStore, make_state_store
-from app.pipeline.turn import TurnPipeline
+from app.pipeline.turn import QueryEncoder, TurnPipeline
 from app.pipeline.understand import Understander
 from app.policy.document import load_policy
 from app.policy.router import TOPICS
@@ -198,13 +199,17 @@ def open_policy_search(settings: Settings, encoder: BaseEncoder) -> PolicySearch
     return PolicySearch(encoder, index)
 
 
-def make_understander(catalog: CatalogSnapshot, policy: PolicySearch | None = None) -> Understander:
-    """Product references over this catalog's names; store vocabulary words never name a product."""
+def make_understander(
+    catalog: CatalogSnapshot, policy: PolicySearch | None = None, encoder: QueryEncoder | None = None
+) -> Understander:
+    """Product references over this catalog's names; store vocabulary words never name a product;
+    with an encoder, needs matched to the catalog's activity and climate values."""
     vocab = load_vocabulary()
     stop = [*vocab.colors, *vocab.sizes, *vocab.materials, *vocab.genders, *vocab.product_types]
     for synonyms in (*vocab.colors.values(), *vocab.product_types.values(), *vocab.materials.values()):
         stop += synonyms
-    return Understander(NameIndex(catalog.all(), stop), catalog, policy)
+    needs = NeedReader(encoder, attribute_values(catalog.all())) if encoder is not None else None
+    return Understander(NameIndex(catalog.all(), stop), catalog, policy, needs)
 
 
 def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Services:
@@ -250,7 +255,7 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
         retriever=Retriever(index, settings.retrieve_limit),
         ranker=ranker,
         cross_sell=cross_sell,
-        understander=make_understander(catalog, policy),
+        understander=make_understander(catalog, policy, encoder),
         responder=make_responder(settings, catalog, llm, policy),
         logger=logger,
         orders=orders,

@@ -22,6 +22,10 @@ the reply. Measures (schema of the gold labels in ``evals/golden/README.md``):
   unsupported when this branch's ``Intent`` has no such member, and are reported separately.
 * **named-product resolution** — ``show_product`` turns: resolved to the gold product.
 * **relaxation announced** — turns with ``relaxed``: the reply's ``relaxed`` list names it.
+* **results on target** (need, cross-sell and constraint turns) — turns with ``categories``: at
+  least half of the shown products are of one of those types, and no field in ``no_filters`` is
+  set in the state after the turn (no filter stands in for the whole request). Reported by the
+  gold intent (search/refine vs cross_sell).
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ class DialogueReport(BaseModel):
     policy_on_topic: Ratio = Field(default_factory=Ratio)
     named_resolution: Ratio = Field(default_factory=Ratio)
     relaxation_announced: Ratio = Field(default_factory=Ratio)
+    results_on_target: dict[str, Ratio] = Field(default_factory=dict)
     intent_accuracy: Ratio = Field(default_factory=Ratio)
     unsupported_intent_turns: int = 0
     by_kind: dict[str, Ratio] = Field(default_factory=dict)
@@ -153,12 +158,28 @@ def judge_turn(
         report.named_resolution.add(ok)
         if not ok:
             failed.append(f"resolved {resolved(result)}≠{expect['product']}")
+    if "categories" in expect and want in ("search", "refine", "cross_sell"):
+        ok = on_target(expect, result, pipeline)
+        report.results_on_target.setdefault("cross_sell" if want == "cross_sell" else "search", Ratio()).add(
+            ok
+        )
+        if not ok:
+            failed.append("results off target")
     if "relaxed" in expect:
         ok = expect["relaxed"] in rec.relaxed
         report.relaxation_announced.add(ok)
         if not ok:
             failed.append(f"relaxed {rec.relaxed}∌{expect['relaxed']}")
     return failed
+
+
+def on_target(expect: dict[str, Any], result: TurnResult, pipeline: TurnPipeline) -> bool:
+    shown = [pipeline.catalog.get(pid) for pid in result.record.shown]
+    kinds = [p.category for p in shown if p is not None]
+    if not kinds or 2 * sum(k in expect["categories"] for k in kinds) < len(kinds):
+        return False
+    filters = result.state.filters.model_dump()
+    return all(filters.get(name) is None for name in expect.get("no_filters", []))
 
 
 def task_done(goal: dict[str, Any], results: list[TurnResult], last_expect: dict[str, Any]) -> bool:
@@ -224,6 +245,7 @@ def format_report(report: DialogueReport, max_failures: int = 0) -> str:
         f"  policy answered on topic   {report.policy_on_topic}",
         f"  named-product resolution   {report.named_resolution}",
         f"  relaxation announced       {report.relaxation_announced}",
+        *(f"  results on target, {k:10} {v}" for k, v in sorted(report.results_on_target.items())),
         f"  turn intent accuracy       {report.intent_accuracy}",
         f"  turns expecting an intent the pipeline lacks: {report.unsupported_intent_turns}",
         "  task success by kind: " + ", ".join(f"{k} {v}" for k, v in report.by_kind.items()),

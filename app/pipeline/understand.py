@@ -13,6 +13,8 @@ it does not know (checkout, and the order intents of issue 17) are left alone.
 * **Product references** (``app.pipeline.references``): a question about a referenced product →
   ``product_question``; a message that names a product → ``show_product`` (never a filtered
   search that can come back empty); a comparison keeps the shown products.
+* **Needs** (``app.pipeline.needs``): a gift, occasion or activity request ("gift for my dad who
+  likes camping") is searched as its need, widened with the catalog's activity/climate values.
 * **Stock questions** (issue 17): a product question or comparison with a stock cue ("in stock",
   "available", "any left", "do you have it in") gets ``asks_stock``, answered from the inventory.
 """
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import ConversationState, Intent, ShoppingTurn
 from app.pipeline.extract.order_cues import asks_stock
+from app.pipeline.needs import NeedReader, asks_what_to_wear
 from app.pipeline.policy_search import PolicySearch
 from app.pipeline.references import NameIndex, by_attribute, by_position, by_pronoun
 from app.policy.router import OUT_OF_REMIT, route
@@ -76,6 +79,7 @@ class Understander:
     names: NameIndex
     catalog: CatalogSnapshot
     policy: PolicySearch | None = None  # store help by meaning (the policy collection)
+    needs: NeedReader | None = None  # gifts, occasions, activities: the query as the need
 
     def pointed(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
         shown = state.last_results
@@ -92,6 +96,8 @@ class Understander:
 
     def understand(self, message: str, turn: ShoppingTurn, state: ConversationState) -> ShoppingTurn:
         out = self._understand(message, turn, state)
+        if out.intent in (Intent.search, Intent.refine) and self.needs is not None:
+            out = self.needs.read(message, out)
         if out.intent in (Intent.search, Intent.refine) and out.filters.size is None:
             stated = _STATED_SIZE.search(message)
             if stated:  # "size 9" where no product is sized 9: said in the reply, not dropped silently
@@ -109,6 +115,8 @@ class Understander:
         routable = turn.intent is not Intent.add_to_cart and sku is None
         if turn.intent is Intent.checkout and not is_question(message):
             routable = False  # "pay now" is a checkout, not a payment question
+        if asks_what_to_wear(message):
+            routable = False  # "a job interview, what should I wear?" asks for clothes, not about jobs
         topic = route(message) if routable else None
         if topic is None and routable and turn.intent is not Intent.checkout:
             topic = self._help_by_meaning(message, turn, state)
