@@ -17,8 +17,9 @@ one filter the parser can find (men, from "dad") stands in for the whole request
 3. the request has no head noun of its own: the parser's head is a noun the store has no type for,
    and in a need that is part of the need ("gift", "always *cold*"), not a product we don't carry.
 
-It acts only on messages with a need frame (``has_need_frame``); a plain "black hoodies" is left
-alone. The frame words and the thresholds were set on the dialogue *dev* split.
+It acts on messages with a need frame (``has_need_frame``), and on requests of no product type whose
+head noun is itself an activity or climate ("hiking in the summer heat"); a plain "black hoodies",
+or "winter tyres" (a product the store lacks, judged by the guard and the head fence), is left alone. The frame words and the thresholds were set on the dialogue *dev* split.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ from app.domain.turn import ShoppingTurn
 NEED_ATTRIBUTES = ("activity", "climate")
 EXPAND_MIN = 0.5
 EXPAND_MAX = 2
+#: A head noun this near to an activity/climate value is the need itself ("hiking" 1.0, "heat" 0.72,
+#: "camping" 0.58), not a product the store lacks ("tyres" 0.44, "machine" 0.42).
+ACTIVITY_HEAD_MIN = 0.55
 
 #: The people a request can be for ("for my dad", "my wife wants ...").
 PEOPLE = [
@@ -201,9 +205,17 @@ class NeedReader:
         order = np.argsort(-scores, kind="stable")[:EXPAND_MAX]
         return [self.values[i] for i in order if scores[i] >= EXPAND_MIN]
 
+    def _activity_head(self, turn: ShoppingTurn) -> bool:
+        """No product type, and the head noun is itself an activity or climate ("hiking in the summer
+        heat", "camping"): a need, not a product the store lacks ("winter tyres" keeps its head)."""
+        if turn.filters.category is not None or not turn.head or not self.values:
+            return False
+        scores = self._vectors @ np.asarray(self.encoder.encode_query(turn.head), dtype=np.float32)
+        return bool(scores.max() >= ACTIVITY_HEAD_MIN)
+
     def read(self, message: str, turn: ShoppingTurn) -> ShoppingTurn:
         """``turn`` with its query rewritten as the need (see the module doc); unchanged without a frame."""
-        if not has_need_frame(message):
+        if not has_need_frame(message) and not self._activity_head(turn):
             return turn
         words = need_words(turn.query)
         added = [(k, v) for k, v in self.expansions(" ".join(words)) if v not in words]

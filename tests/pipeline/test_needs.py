@@ -4,7 +4,7 @@ activity/climate values by meaning (real MiniLM encoder), and no frame word is t
 import pytest
 
 from app.domain.catalog import Product
-from app.domain.turn import Intent, ShoppingTurn
+from app.domain.turn import Filters, Intent, ShoppingTurn
 from app.index.embedder import Encoder
 from app.pipeline.needs import NeedReader, asks_what_to_wear, attribute_values, has_need_frame, need_words
 
@@ -64,9 +64,19 @@ def test_a_climate_need_says_climate_as_the_catalog_text_does(reader: NeedReader
 
 
 def test_a_request_without_a_frame_is_left_alone(reader: NeedReader) -> None:
-    turn = ShoppingTurn(intent=Intent.search, query="camping", head="camping")
-    assert reader.read("camping", turn) == turn
+    turn = ShoppingTurn(intent=Intent.search, query="hoodies", filters=Filters(category="hoodies"))
+    assert reader.read("black hoodies", turn) == turn
 
 
 def test_what_to_wear_asks_for_clothing() -> None:
     assert asks_what_to_wear("got a job interview on monday, what should I wear")
+
+
+def test_a_request_whose_head_is_an_activity_is_a_need(reader: NeedReader) -> None:
+    turn = ShoppingTurn(intent=Intent.search, query="hiking summer", head="hiking")
+    assert reader.read("hiking in the summer, what's good", turn).head is None
+
+
+def test_a_product_the_store_lacks_keeps_its_head(reader: NeedReader) -> None:
+    turn = ShoppingTurn(intent=Intent.search, query="winter tyres", head="tyres")
+    assert reader.read("winter tyres", turn) == turn
