@@ -51,6 +51,12 @@ _CROSS_SELL = re.compile(
 _STATED_SIZE = re.compile(
     r"\b(?:size|sz)\s*[:#]?\s*(?P<v>\d{1,2}(?:\.5)?|x{0,3}[sml]|x{1,3}l)\b", re.IGNORECASE
 )
+#: A question about the assistant itself: the greeting, which says who it is and what it does, answers it.
+_ABOUT_ME = re.compile(
+    r"\b(?:who|what) are you\b|\bhow (?:does|do) (?:this|it|you) work\b|\bwhat can (?:you|i) do\b"
+    r"|\bhow are you\b|\bare you (?:a |an )?(?:bot|robot|human|ai|real|person)\b|\bcan you help\b",
+    re.IGNORECASE,
+)
 #: An elliptical follow-up ("and for sale items?", "what about Canada?", "how long does that take").
 _FOLLOW_UP = re.compile(r"^\W*(?:and|also|but|what about|how about|so|ok|okay|then)\b", re.IGNORECASE)
 _QUESTION = re.compile(
@@ -150,7 +156,7 @@ class Understander:
             return turn  # "the cheapest coat you've got" is a new search, not a pick among the shown
         target = named or self.pointed(message, turn, state)
         if target is None:
-            if turn.intent is Intent.smalltalk and is_question(message):
+            if turn.intent is Intent.smalltalk and is_question(message) and not _ABOUT_ME.search(message):
                 # a question is never answered with the greeting: what it asks is not ours to answer
                 return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": OUT_OF_REMIT})
             return turn

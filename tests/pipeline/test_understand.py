@@ -89,8 +89,13 @@ def test_without_a_store_help_topic_an_elliptical_question_is_not_store_help() -
 
 
 def test_a_question_that_is_not_ours_gets_the_honest_answer_not_the_greeting() -> None:
-    turn = understood("how are you today?")
+    turn = understood("can you recommend a good dentist?")
     assert (turn.intent, turn.topic) == (Intent.out_of_scope, "out_of_remit")
+
+
+@pytest.mark.parametrize("message", ["who are you?", "how does this work?", "what can you do?"])
+def test_a_question_about_the_assistant_keeps_the_greeting_that_answers_it(message: str) -> None:
+    assert understood(message).intent is Intent.smalltalk
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ def test_order_questions_get_their_intent(message: str, intent: Intent) -> None:
     assert EXTRACTOR.parse(message, STATE).intent is intent
 
 
-@pytest.mark.parametrize("message", ["place my order", "checkout", "confirm the order"])
+@pytest.mark.parametrize("message", ["place my order", "checkout", "confirm the order", "buy now"])
 def test_placing_an_order_is_still_a_checkout(message: str) -> None:
     assert EXTRACTOR.parse(message, STATE).intent is Intent.checkout
 
