@@ -57,6 +57,9 @@ _ABOUT_ME = re.compile(
     r"|\bhow are you\b|\bare you (?:a |an )?(?:bot|robot|human|ai|real|person)\b|\bcan you help\b",
     re.IGNORECASE,
 )
+_DO_YOU_HAVE = re.compile(
+    r"^\W*(?:do|does) (?:you|u|ya)(?: guys)? (?:have|carry|sell|stock)\b", re.IGNORECASE
+)
 #: An elliptical follow-up ("and for sale items?", "what about Canada?", "how long does that take").
 _FOLLOW_UP = re.compile(r"^\W*(?:and|also|but|what about|how about|so|ok|okay|then)\b", re.IGNORECASE)
 _QUESTION = re.compile(
@@ -133,6 +136,11 @@ class Understander:
         if turn.intent is Intent.checkout:
             return turn
         named = sku or self.names.by_name(message)
+        if named and self._picks_to_buy(message, turn, state):
+            return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [named]})
+        if named and _DO_YOU_HAVE.search(message) and not (turn.filters.size or turn.filters.color):
+            # "do you have the Hollister Backyard Sweatshirt": show it (a size or colour makes it a stock question)
+            return turn.model_copy(update={"intent": Intent.show_product, "products": [named]})
         if turn.intent is Intent.add_to_cart or (named and not is_question(message) and _BUY.search(message)):
             # "add it in L" after a question about a product: "it" is the product in focus
             target = named or (None if turn.referenced else by_pronoun(message, state))
@@ -184,6 +192,16 @@ class Understander:
         if topic is None and follow and not self.pointed(message, turn, state):
             return state.topic
         return topic
+
+    @staticmethod
+    def _picks_to_buy(message: str, turn: ShoppingTurn, state: ConversationState) -> bool:
+        """A named product picked like a cart line: with a size ("Orestes Fitness Short, 33, green"),
+        or as the next of a run of adds ("and the Affirm Water Bottle" after adding something)."""
+        if is_question(message):
+            return False
+        if turn.filters.size is not None:
+            return True
+        return state.last_intent is Intent.add_to_cart and bool(_FOLLOW_UP.search(message))
 
     @staticmethod
     def _narrows_cross_sell(

@@ -147,3 +147,27 @@ def test_a_stated_size_no_product_is_listed_in_is_kept_as_unchecked() -> None:
 
 def test_a_size_the_extractor_read_is_not_unchecked() -> None:
     assert understood("size M", Intent.refine, filters=Filters(size="M")).unchecked == {}
+
+
+def test_a_named_product_with_a_size_is_picked_for_the_cart() -> None:
+    turn = understood(
+        "Kenobi Trail Jacket, M, black", Intent.search, filters=Filters(size="M", color="black")
+    )
+    assert (turn.intent, turn.products) == (Intent.add_to_cart, ["magento:MJ10"])
+
+
+def test_and_the_named_product_after_an_add_is_another_add() -> None:
+    state = _state(last_intent=Intent.add_to_cart)
+    turn = UNDERSTAND.understand("and the Kenobi Trail Jacket", ShoppingTurn(intent=Intent.search), state)
+    assert (turn.intent, turn.products) == (Intent.add_to_cart, ["magento:MJ10"])
+
+
+def test_and_the_named_product_after_a_search_is_shown() -> None:
+    state = _state(last_intent=Intent.show_product)
+    turn = UNDERSTAND.understand("and the Kenobi Trail Jacket", ShoppingTurn(intent=Intent.search), state)
+    assert turn.intent is Intent.show_product
+
+
+def test_do_you_have_a_named_product_shows_it() -> None:
+    turn = understood("do you have the Kenobi Trail Jacket", Intent.product_question)
+    assert (turn.intent, turn.products) == (Intent.show_product, ["magento:MJ10"])
