@@ -60,6 +60,8 @@ _ABOUT_ME = re.compile(
 _DO_YOU_HAVE = re.compile(
     r"^\W*(?:do|does) (?:you|u|ya)(?: guys)? (?:have|carry|sell|stock)\b", re.IGNORECASE
 )
+#: Words that point back at what was just said ("do *that*"): a follow-up, when no product is meant.
+_BACK_REFERENCE = re.compile(r"\b(?:that|this|it|them|those|these)\b", re.IGNORECASE)
 #: An elliptical follow-up ("and for sale items?", "what about Canada?", "how long does that take").
 _FOLLOW_UP = re.compile(r"^\W*(?:and|also|but|what about|how about|so|ok|okay|then)\b", re.IGNORECASE)
 _QUESTION = re.compile(
@@ -189,8 +191,9 @@ class Understander:
         if not follow and (self.pointed(message, turn, state) or not is_question(message)):
             return None
         topic = self.policy.topic(message, follow_up=follow)[0] if self.policy is not None else None
-        if topic is None and follow and not self.pointed(message, turn, state):
-            return state.topic
+        elliptical = bool(_FOLLOW_UP.search(message) or _BACK_REFERENCE.search(message))
+        if topic is None and follow and elliptical and not self.pointed(message, turn, state):
+            return state.topic  # "and for sale items?", "how long do I have to do that"
         return topic
 
     @staticmethod

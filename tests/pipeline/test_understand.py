@@ -171,3 +171,9 @@ def test_and_the_named_product_after_a_search_is_shown() -> None:
 def test_do_you_have_a_named_product_shows_it() -> None:
     turn = understood("do you have the Kenobi Trail Jacket", Intent.product_question)
     assert (turn.intent, turn.products) == (Intent.show_product, ["magento:MJ10"])
+
+
+def test_a_new_question_after_store_help_does_not_stay_on_its_topic() -> None:
+    state = _state(last_intent=Intent.policy, topic="returns", last_results=[])
+    turn = UNDERSTAND.understand("what's the cheapest?", ShoppingTurn(intent=Intent.search), state)
+    assert turn.intent is not Intent.policy
