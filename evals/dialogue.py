@@ -69,6 +69,7 @@ class DialogueReport(BaseModel):
     qa_accuracy: Ratio = Field(default_factory=Ratio)
     unsupported_claims: int = 0
     policy_on_topic: Ratio = Field(default_factory=Ratio)
+    policy_on_topic_strict: Ratio = Field(default_factory=Ratio)
     named_resolution: Ratio = Field(default_factory=Ratio)
     relaxation_announced: Ratio = Field(default_factory=Ratio)
     results_on_target: dict[str, Ratio] = Field(default_factory=dict)
@@ -112,12 +113,13 @@ def resolved(result: TurnResult) -> str | None:
     return result.record.shown[0] if result.record.shown else None
 
 
-def topic_ok(expect: dict[str, Any], result: TurnResult) -> bool:
+def topic_ok(expect: dict[str, Any], result: TurnResult, strict: bool = False) -> bool:
+    """On topic; ``strict`` counts only a ``policy`` intent for ``order_status`` (as before issue 17)."""
     ex = result.record.extraction
     want = expect["policy_topic"]
     if want == "out_of_remit":
         return ex.intent is Intent.out_of_scope and ex.topic == "out_of_remit"
-    if want == "order_status" and ex.intent.value in ORDER_INTENTS:
+    if want == "order_status" and ex.intent.value in ORDER_INTENTS and not strict:
         return True  # order status is answered from the conversation's own orders (issue 13, part 3)
     return ex.intent is Intent.policy and ex.topic == want
 
@@ -151,6 +153,7 @@ def judge_turn(
     if "policy_topic" in expect and want not in ORDER_INTENTS:
         ok = topic_ok(expect, result)
         report.policy_on_topic.add(ok)
+        report.policy_on_topic_strict.add(topic_ok(expect, result, strict=True))
         if not ok:
             failed.append(f"topic {rec.extraction.topic}≠{expect['policy_topic']}")
     if want == "show_product" and expect.get("product"):
@@ -243,6 +246,7 @@ def format_report(report: DialogueReport, max_failures: int = 0) -> str:
         f"  product-QA accuracy        {report.qa_accuracy}",
         f"  unsupported claims         {report.unsupported_claims}",
         f"  policy answered on topic   {report.policy_on_topic}",
+        f"    (strict: order status only as a policy answer) {report.policy_on_topic_strict}",
         f"  named-product resolution   {report.named_resolution}",
         f"  relaxation announced       {report.relaxation_announced}",
         *(f"  results on target, {k:10} {v}" for k, v in sorted(report.results_on_target.items())),
