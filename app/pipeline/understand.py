@@ -123,7 +123,11 @@ class Understander:
         if turn.intent not in _OPEN and turn.intent is not Intent.checkout:
             return turn
         sku = self.names.by_sku(message)
-        routable = turn.intent is not Intent.add_to_cart and sku is None
+        routable = sku is None and (
+            turn.intent is not Intent.add_to_cart
+            # "I missed some items in my order, can I add them?" asks about an order, not the cart
+            or (is_question(message) and not turn.referenced and self.pointed(message, turn, state) is None)
+        )
         if turn.intent is Intent.checkout and not is_question(message):
             routable = False  # "pay now" is a checkout, not a payment question
         if asks_what_to_wear(message):

@@ -177,3 +177,14 @@ def test_a_new_question_after_store_help_does_not_stay_on_its_topic() -> None:
     state = _state(last_intent=Intent.policy, topic="returns", last_results=[])
     turn = UNDERSTAND.understand("what's the cheapest?", ShoppingTurn(intent=Intent.search), state)
     assert turn.intent is not Intent.policy
+
+
+def test_a_question_about_adding_to_a_placed_order_is_store_help() -> None:
+    turn = understood("I missed some items in purchase [PHONE], can I add them?", Intent.add_to_cart)
+    assert (turn.intent, turn.topic) == (Intent.policy, "order_status")
+
+
+def test_adding_the_product_in_focus_is_still_a_cart_action() -> None:
+    state = _state(focus="magento:MJ10")
+    turn = UNDERSTAND.understand("can you add it in L?", ShoppingTurn(intent=Intent.add_to_cart), state)
+    assert (turn.intent, turn.products) == (Intent.add_to_cart, ["magento:MJ10"])
