@@ -77,6 +77,7 @@ class BuildReport:
     index_version: str
     index_skipped: bool
     seconds: float
+    policy_version: str = "none"
 
 
 def build_catalog(
@@ -106,7 +107,9 @@ def build_catalog(
         ensure_configured_calibration(
             settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index
         )
-        open_policy_search(settings, encoder).index.close()  # the store policy's own collection
+        policy = open_policy_search(settings, encoder)  # the store policy's own collection
+        policy_version = policy.index.version or "none"
+        policy.index.close()
     finally:
         index.close()
     engine.dispose()
@@ -121,6 +124,7 @@ def build_catalog(
         index_version=result.version,
         index_skipped=result.skipped,
         seconds=round(time.perf_counter() - t0, 2),
+        policy_version=policy_version,
     )
 
 
