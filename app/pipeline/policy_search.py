@@ -42,7 +42,7 @@ FOLLOW_THRESHOLD = 0.4
 QUOTE_SHARE = 0.85
 QUOTE_MAX = 2
 #: Below this similarity no sentence is singled out: the section is quoted whole, in order.
-QUOTE_MIN = 0.5
+QUOTE_MIN = 0.55
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
