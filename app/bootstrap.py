@@ -34,12 +34,15 @@ from app.index.encoder_base import BaseEncoder
 from app.index.encoders import EncoderMismatch, open_encoder
 from app.index.factory import open_index
 from app.index.failsafe import FailSafeIndex
+from app.index.passages import PassageIndex
 from app.pipeline.explore import explorer_for
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
 from app.pipeline.guard import Guard
 from app.pipeline.log import TurnLogger
+from app.pipeline.needs import NeedReader, attribute_values
 from app.pipeline.orders import OrderService
+from app.pipeline.policy_search import PolicySearch, ensure_policy_index, policy_index_path
 from app.pipeline.publish import RedisStreamPublisher
 from app.pipeline.references import NameIndex
 from app.pipeline.respond import Responder, RulesResponder
@@ -47,7 +50,7 @@ from app.pipeline.respond_help import HelpReplies
 from app.pipeline.retrieve import Retriever
 from app.pipeline.spool import SpoolingTurnLogger, TurnSpool
 from app.pipeline.state_store import StateStore, make_state_store
-from app.pipeline.turn import TurnPipeline
+from app.pipeline.turn import QueryEncoder, TurnPipeline
 from app.pipeline.understand import Understander
 from app.policy.document import load_policy
 from app.policy.router import TOPICS
@@ -77,6 +80,7 @@ class BuildReport:
     seconds: float
     index_seconds: float = 0.0
     index_encoded: int = 0  # products encoded (the rest reused from the last build's vectors)
+    policy_version: str = "none"
 
 
 def build_catalog(
@@ -107,6 +111,9 @@ def build_catalog(
         ensure_configured_calibration(
             settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index
         )
+        policy = open_policy_search(settings, encoder)  # the store policy's own collection
+        policy_version = policy.index.version or "none"
+        policy.index.close()
     finally:
         index.close()
     engine.dispose()
@@ -123,6 +130,7 @@ def build_catalog(
         seconds=round(time.perf_counter() - t0, 2),
         index_seconds=result.seconds,
         index_encoded=result.encoded,
+        policy_version=policy_version,
     )
 
 
@@ -143,6 +151,9 @@ class Services:
     async def aclose(self) -> None:
         await self.state.close()
         self.index.close()
+        understander = self.pipeline.understander
+        if understander is not None and understander.policy is not None:
+            understander.policy.index.close()
         self.engine.dispose()
 
 
@@ -173,10 +184,14 @@ def make_extractor(
 
 
 def make_responder(
-    settings: Settings, catalog: CatalogSnapshot | None = None, llm: LlmClient | None = None
+    settings: Settings,
+    catalog: CatalogSnapshot | None = None,
+    llm: LlmClient | None = None,
+    policy: PolicySearch | None = None,
 ) -> Responder:
     """``settings.responder``: ``rules``, or ``llm`` wrapping the rules responder as its fallback."""
-    rules = RulesResponder(HelpReplies(load_policy(settings.policy_path, TOPICS), load_vocabulary()))
+    document = load_policy(settings.policy_path, TOPICS)
+    rules = RulesResponder(HelpReplies(document, load_vocabulary(), policy))
     if settings.responder != "llm":
         return rules
     from app.llm.client import LlmClient
@@ -202,13 +217,25 @@ async def warm_llm(extractor: Extractor, settings: Settings) -> float | None:
     return result
 
 
-def make_understander(catalog: CatalogSnapshot) -> Understander:
-    """Product references over this catalog's names; store vocabulary words never name a product."""
+def open_policy_search(settings: Settings, encoder: BaseEncoder) -> PolicySearch:
+    """The store policy's sentence collection for this document and encoder (built if missing:
+    ``ctp build`` builds it; a few dozen sentences take well under a second to encode)."""
+    index = PassageIndex(policy_index_path(settings.var_dir))
+    ensure_policy_index(load_policy(settings.policy_path, TOPICS), encoder, index)
+    return PolicySearch(encoder, index)
+
+
+def make_understander(
+    catalog: CatalogSnapshot, policy: PolicySearch | None = None, encoder: QueryEncoder | None = None
+) -> Understander:
+    """Product references over this catalog's names; store vocabulary words never name a product;
+    with an encoder, needs matched to the catalog's activity and climate values."""
     vocab = load_vocabulary()
     stop = [*vocab.colors, *vocab.sizes, *vocab.materials, *vocab.genders, *vocab.product_types]
     for synonyms in (*vocab.colors.values(), *vocab.product_types.values(), *vocab.materials.values()):
         stop += synonyms
-    return Understander(NameIndex(catalog.all(), stop), catalog)
+    needs = NeedReader(encoder, attribute_values(catalog.all())) if encoder is not None else None
+    return Understander(NameIndex(catalog.all(), stop), catalog, policy, needs)
 
 
 def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Services:
@@ -248,6 +275,7 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
     interleaver = open_interleaver(settings, index, catalog, encoder.version)
     if interleaver is not None:  # its first ranker serves every turn that is not interleaved
         ranker = interleaver.first
+    policy = open_policy_search(settings, encoder)
     pipeline = TurnPipeline(
         extractor=make_extractor(settings, store.brands(), catalog, llm),
         store=state,
@@ -256,8 +284,8 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
         retriever=Retriever(index, settings.retrieve_limit),
         ranker=ranker,
         cross_sell=cross_sell,
-        understander=make_understander(catalog),
-        responder=make_responder(settings, catalog, llm),
+        understander=make_understander(catalog, policy, encoder),
+        responder=make_responder(settings, catalog, llm, policy),
         logger=logger,
         orders=orders,
         catalog=catalog,

@@ -9,7 +9,8 @@ the reply. Measures (schema of the gold labels in ``evals/golden/README.md``):
 
 * **task success** — per conversation, on its ``task_success``: ``product`` — some turn resolved to
   that product, or it is in the cart at the end; ``order`` — an order was placed and the last turn
-  has the expected order intent; ``policy_topic`` — the last turn was answered on that topic.
+  has the expected order intent; ``policy_topic`` — the last turn was answered on that topic (for
+  ``order_status``, an order intent counts: it answers from the conversation's own orders).
 * **product-QA accuracy** — turns with ``answer``: the reply's verdict equals it and the answer is
   about the gold product.
 * **unsupported claims** — replies that state ``yes``/``no`` where the gold is ``unknown``, or whose
@@ -21,6 +22,10 @@ the reply. Measures (schema of the gold labels in ``evals/golden/README.md``):
   unsupported when this branch's ``Intent`` has no such member, and are reported separately.
 * **named-product resolution** — ``show_product`` turns: resolved to the gold product.
 * **relaxation announced** — turns with ``relaxed``: the reply's ``relaxed`` list names it.
+* **results on target** (need, cross-sell and constraint turns) — turns with ``categories``: at
+  least half of the shown products are of one of those types, and no field in ``no_filters`` is
+  set in the state after the turn (no filter stands in for the whole request). Reported by the
+  gold intent (search/refine vs cross_sell).
 """
 
 from __future__ import annotations
@@ -64,8 +69,10 @@ class DialogueReport(BaseModel):
     qa_accuracy: Ratio = Field(default_factory=Ratio)
     unsupported_claims: int = 0
     policy_on_topic: Ratio = Field(default_factory=Ratio)
+    policy_on_topic_strict: Ratio = Field(default_factory=Ratio)
     named_resolution: Ratio = Field(default_factory=Ratio)
     relaxation_announced: Ratio = Field(default_factory=Ratio)
+    results_on_target: dict[str, Ratio] = Field(default_factory=dict)
     intent_accuracy: Ratio = Field(default_factory=Ratio)
     unsupported_intent_turns: int = 0
     by_kind: dict[str, Ratio] = Field(default_factory=dict)
@@ -106,11 +113,14 @@ def resolved(result: TurnResult) -> str | None:
     return result.record.shown[0] if result.record.shown else None
 
 
-def topic_ok(expect: dict[str, Any], result: TurnResult) -> bool:
+def topic_ok(expect: dict[str, Any], result: TurnResult, strict: bool = False) -> bool:
+    """On topic; ``strict`` counts only a ``policy`` intent for ``order_status`` (as before issue 17)."""
     ex = result.record.extraction
     want = expect["policy_topic"]
     if want == "out_of_remit":
         return ex.intent is Intent.out_of_scope and ex.topic == "out_of_remit"
+    if want == "order_status" and ex.intent.value in ORDER_INTENTS and not strict:
+        return True  # order status is answered from the conversation's own orders (issue 13, part 3)
     return ex.intent is Intent.policy and ex.topic == want
 
 
@@ -143,6 +153,7 @@ def judge_turn(
     if "policy_topic" in expect and want not in ORDER_INTENTS:
         ok = topic_ok(expect, result)
         report.policy_on_topic.add(ok)
+        report.policy_on_topic_strict.add(topic_ok(expect, result, strict=True))
         if not ok:
             failed.append(f"topic {rec.extraction.topic}≠{expect['policy_topic']}")
     if want == "show_product" and expect.get("product"):
@@ -150,12 +161,28 @@ def judge_turn(
         report.named_resolution.add(ok)
         if not ok:
             failed.append(f"resolved {resolved(result)}≠{expect['product']}")
+    if "categories" in expect and want in ("search", "refine", "cross_sell"):
+        ok = on_target(expect, result, pipeline)
+        report.results_on_target.setdefault("cross_sell" if want == "cross_sell" else "search", Ratio()).add(
+            ok
+        )
+        if not ok:
+            failed.append("results off target")
     if "relaxed" in expect:
         ok = expect["relaxed"] in rec.relaxed
         report.relaxation_announced.add(ok)
         if not ok:
             failed.append(f"relaxed {rec.relaxed}∌{expect['relaxed']}")
     return failed
+
+
+def on_target(expect: dict[str, Any], result: TurnResult, pipeline: TurnPipeline) -> bool:
+    shown = [pipeline.catalog.get(pid) for pid in result.record.shown]
+    kinds = [p.category for p in shown if p is not None]
+    if not kinds or 2 * sum(k in expect["categories"] for k in kinds) < len(kinds):
+        return False
+    filters = result.state.filters.model_dump()
+    return all(filters.get(name) is None for name in expect.get("no_filters", []))
 
 
 def task_done(goal: dict[str, Any], results: list[TurnResult], last_expect: dict[str, Any]) -> bool:
@@ -219,8 +246,10 @@ def format_report(report: DialogueReport, max_failures: int = 0) -> str:
         f"  product-QA accuracy        {report.qa_accuracy}",
         f"  unsupported claims         {report.unsupported_claims}",
         f"  policy answered on topic   {report.policy_on_topic}",
+        f"    (strict: order status only as a policy answer) {report.policy_on_topic_strict}",
         f"  named-product resolution   {report.named_resolution}",
         f"  relaxation announced       {report.relaxation_announced}",
+        *(f"  results on target, {k:10} {v}" for k, v in sorted(report.results_on_target.items())),
         f"  turn intent accuracy       {report.intent_accuracy}",
         f"  turns expecting an intent the pipeline lacks: {report.unsupported_intent_turns}",
         "  task success by kind: " + ", ".join(f"{k} {v}" for k, v in report.by_kind.items()),

@@ -45,6 +45,10 @@ def dialogue(
 def storehelp(
     split: Annotated[str, typer.Option(help="test (headline), dev or train.")] = "test",
     show: Annotated[int, typer.Option(help="dev/train only: misrouted requests to list.")] = 0,
+    router: Annotated[
+        str,
+        typer.Option(help="full: the turn's own routing (extract + understand); cues: the cue router alone."),
+    ] = "full",
 ) -> None:
     """Store-help routing accuracy per Bitext intent (expected route: ``ROUTE_OF_INTENT``)."""
     from app.policy.router import OUT_OF_REMIT, route
@@ -52,11 +56,14 @@ def storehelp(
 
     if split == "test" and show:
         raise typer.BadParameter("misrouted requests are listed for dev/train only")
+    if router not in ("full", "cues"):
+        raise typer.BadParameter("router must be 'full' or 'cues'")
     rows = [r for r in load_requests(Settings().data_dir) if r.split == split]
+    routed = full_routes([r.text for r in rows]) if router == "full" else [route(r.text) for r in rows]
     per: dict[str, Counter[str]] = defaultdict(Counter)
     wrong: list[str] = []
-    for r in rows:
-        got = route(r.text) or "none"
+    for r, got_route in zip(rows, routed, strict=True):
+        got = got_route or "none"
         ok = got == r.route
         per[r.intent]["n"] += 1
         per[r.intent]["ok"] += int(ok)
@@ -64,7 +71,9 @@ def storehelp(
         if not ok:
             wrong.append(f"{r.intent} → {got}: {r.text}")
     total = sum(c["ok"] for c in per.values())
-    typer.echo(f"store-help routing — Bitext {split} split: {total}/{len(rows)} = {total / len(rows):.3f}")
+    typer.echo(
+        f"store-help routing ({router}) — Bitext {split} split: {total}/{len(rows)} = {total / len(rows):.3f}"
+    )
     typer.echo(f"  {'intent':28} {'route':13} {'n':>4} {'acc':>6} {'wrong route':>11}")
     from evals.storehelp_data import ROUTE_OF_INTENT
 
@@ -75,3 +84,32 @@ def storehelp(
         )
     for w in wrong[:show]:
         typer.echo("    " + w)
+
+
+def full_routes(texts: list[str]) -> list[str | None]:
+    """Each request's route as a first turn takes it: extraction, then the understand stage (cue
+    router, then the policy collection by meaning); an order intent is the ``order_status`` route."""
+    from app.bootstrap import open_services
+    from app.domain.turn import ORDER_INTENTS, ConversationState, Intent
+    from app.privacy import redact
+
+    svc = open_services(Settings())
+    pipeline = svc.pipeline
+    assert pipeline.understander is not None
+
+    async def one(text: str) -> str | None:
+        message, _ = redact(text)
+        state = ConversationState(conversation_id="storehelp")
+        turn = await pipeline.extractor.extract(message, state)
+        turn = pipeline.understander.understand(message, turn, state)  # type: ignore[union-attr]
+        if turn.intent in (Intent.policy, Intent.out_of_scope) and turn.topic:
+            return turn.topic
+        return "order_status" if turn.intent in ORDER_INTENTS else None
+
+    async def run() -> list[str | None]:
+        try:
+            return [await one(t) for t in texts]
+        finally:
+            await svc.aclose()
+
+    return asyncio.run(run())

@@ -51,6 +51,7 @@ def build(force: Annotated[bool, typer.Option(help="Rebuild the index even if un
         else f"built in {report.index_seconds:.1f} s ({report.index_encoded} products encoded)"
     )
     typer.echo(f"index: {state}, version {report.index_version}; {report.seconds:.1f} s")
+    typer.echo(f"store policy collection: version {report.policy_version}")
     if settings.guard_method == "combined":
         # The combined guard is trained on the evals' data splits; the CLI is the one place in app
         # allowed to reach evals (docs/architecture.md).

@@ -79,6 +79,11 @@ class ShoppingTurn(BaseModel):
         default_factory=list, description="Catalog ids the message refers to (named, pointed at, 'it')."
     )
     topic: str | None = Field(default=None, description="Store-help topic of a policy question.")
+    unchecked: dict[str, str] = Field(
+        default_factory=dict,
+        description="Constraints the shopper stated that no catalog value matches ({'size': '9'}): not "
+        "applied, and the reply says so.",
+    )
     backend: str = "rules"
 
 
@@ -101,6 +106,13 @@ class ConversationState(BaseModel):
     last_results: list[str] = Field(default_factory=list, description="Product ids shown last, in order.")
     viewed: list[str] = Field(default_factory=list)
     focus: str | None = Field(default=None, description="The product being talked about ('it').")
+    last_intent: Intent | None = Field(
+        default=None, description="The previous turn's intent: a follow-up continues it ('and a top?')."
+    )
+    topic: str | None = Field(
+        default=None,
+        description="The store-help topic of the previous turn, if it was one: 'and for sale items?' stays on it.",
+    )
     cart: list[CartLine] = Field(default_factory=list)
     turns: int = 0
     token_hash: str | None = Field(

@@ -18,6 +18,9 @@ The rules, as a shopper experiences them:
 * **Everything else leaves the search alone.** Compare, product questions, add-to-cart, checkout,
   small talk and out-of-scope turns do not change the query or filters (a question about "the
   second one in red" is not a wish to see only red products).
+* **What the turn was about** is kept for the next one: its intent (``last_intent``) and, for a
+  store-help or order turn, its topic (``topic``), so a follow-up ("and for sale items?", "a top
+  then") continues it.
 * Contradictory bounds resolve in favour of the newer one: "over 50" then "under 30" keeps 30.
 
 Every call returns a new ``ConversationState`` and increments ``turns``; the input is not mutated.
@@ -25,7 +28,7 @@ Every call returns a new ``ConversationState`` and increments ``turns``; the inp
 
 from __future__ import annotations
 
-from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
+from app.domain.turn import ORDER_INTENTS, ConversationState, Filters, Intent, ShoppingTurn
 
 #: Words the extractor puts in ``query`` as instructions ("cheaper"), not as product description.
 RELATIVE_PRICE_MARKERS = frozenset({"cheaper", "pricier"})
@@ -43,10 +46,18 @@ def starts_new_search(state: ConversationState, turn: ShoppingTurn) -> bool:
     return turn.replace_filters or new_category
 
 
+def help_topic(turn: ShoppingTurn) -> str | None:
+    """The store-help topic a turn leaves on the table: its policy topic, or order status."""
+    if turn.intent is Intent.policy:
+        return turn.topic
+    return "order_status" if turn.intent in ORDER_INTENTS else None
+
+
 def merge(state: ConversationState, turn: ShoppingTurn) -> ConversationState:
     """The state after ``turn``: see the module docstring for the rules."""
+    about = {"turns": state.turns + 1, "last_intent": turn.intent, "topic": help_topic(turn)}
     if turn.intent not in (Intent.search, Intent.refine):
-        return state.model_copy(deep=True, update={"turns": state.turns + 1})
+        return state.model_copy(deep=True, update=about)
 
     if starts_new_search(state, turn):
         base = Filters(gender=state.filters.gender)
@@ -68,7 +79,7 @@ def merge(state: ConversationState, turn: ShoppingTurn) -> ConversationState:
         values["price_min" if "price_max" in stated else "price_max"] = None
     return state.model_copy(
         deep=True,
-        update={"query": query, "filters": Filters(**values), "turns": state.turns + 1},
+        update={"query": query, "filters": Filters(**values), **about},
     )
 
 

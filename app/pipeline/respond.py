@@ -17,7 +17,7 @@ from app.domain.order import Order
 from app.domain.turn import ConversationState, GuardDecision, Intent, Reply, ShoppingTurn
 from app.pipeline.cart import CartOutcome, cart_total
 from app.pipeline.extract.heads import names_head
-from app.pipeline.respond_help import HelpReplies, money, product_card, relaxed_note
+from app.pipeline.respond_help import HelpReplies, money, product_card, relaxed_note, unchecked_note
 from app.pipeline.understand import is_question
 
 
@@ -105,12 +105,13 @@ class RulesResponder:
 
     def compose(self, ctx: ResponseContext) -> Reply:
         intent = ctx.turn.intent
+        if intent is Intent.policy or (intent is Intent.out_of_scope and ctx.turn.topic):
+            # store help is answered from the policy, whatever the guard made of the words
+            return self.help.store_help(ctx.turn.topic, ctx.message)
         if ctx.guard is not None and ctx.guard.abstain:
             return self._abstain(ctx)
         if ctx.notice is not None:
             return Reply(text=ctx.notice)
-        if intent is Intent.policy or (intent is Intent.out_of_scope and ctx.turn.topic):
-            return self.help.store_help(ctx.turn.topic)
         if ctx.products and (
             intent is Intent.show_product
             or (intent is Intent.product_question and ctx.turn.products and not is_question(ctx.message))
@@ -169,11 +170,15 @@ class RulesResponder:
             head = f"We don't carry {asked_for(ctx.turn) or 'that exact item'}; the closest we have are:"
         if ctx.relaxed:
             head = relaxed_note(ctx.relaxed) + "\n" + head
+        announced = list(ctx.relaxed)
+        if "size" in ctx.turn.unchecked and "size" not in announced:
+            head = unchecked_note(ctx.turn.unchecked["size"], wanted) + "\n" + head
+            announced.append("size")
         tail = 'Say "add the first one in M" to add one to your cart, or tell me how to narrow it down.'
         return Reply(
             text="\n".join([head, *lines, tail]),
             product_ids=[p.id for p in ctx.products],
-            relaxed=ctx.relaxed,
+            relaxed=announced,
         )
 
     def _details(self, ctx: ResponseContext) -> Reply:

@@ -15,6 +15,7 @@ from app.domain.catalog import Product
 from app.domain.turn import Reply
 from app.pipeline.answer.compare import compare
 from app.pipeline.answer.qa import Answer, answer
+from app.pipeline.policy_search import PolicySearch, sentences
 from app.policy.document import PolicyDocument
 from app.policy.router import OUT_OF_REMIT
 
@@ -53,6 +54,7 @@ def product_card(p: Product, currency: str) -> str:
 class HelpReplies:
     policy: PolicyDocument | None = None
     vocabulary: Vocabulary | None = None
+    search: PolicySearch | None = None  # picks the sentences of a section that answer the question
     _colours: set[str] = field(default_factory=set)
     _sizes: set[str] = field(default_factory=set)
     _materials: set[str] = field(default_factory=set)
@@ -89,13 +91,22 @@ class HelpReplies:
         rest = [p.id for p in products if p.id != winner.id]
         return Reply(text=f"The {winner.name}: {why}", product_ids=[winner.id, *rest], evidence=why)
 
-    def store_help(self, topic: str | None) -> Reply:
+    def store_help(self, topic: str | None, message: str = "") -> Reply:
+        """The policy section of ``topic``, quoted: the sentences that answer ``message`` first,
+        then the rest of the section; out of remit, the honest answer and what the chat can do."""
         if topic == OUT_OF_REMIT or topic is None or self.policy is None:
             return Reply(text="Sorry, I can't help with that here. " + CAN_DO)
         section = self.policy.section(topic)
         if section is None:
             return Reply(text="Sorry, I can't help with that here. " + CAN_DO)
-        return Reply(text=f"{section.title} (from our store policy): {section.text}")
+        best = self.search.quote(message, topic) if self.search is not None and message else []
+        if not best:
+            return Reply(text=f"{section.title} (from our store policy): {section.text}")
+        rest = [s for s in sentences(section.text) if s not in best]
+        text = f"From our store policy ({section.title}): {' '.join(best)}"
+        if rest:
+            text += f"\nAlso in that section: {' '.join(rest)}"
+        return Reply(text=text)
 
     def complements(self, products: list[Product], currency: str) -> Reply:
         if not products:
@@ -120,3 +131,11 @@ def relaxed_note(relaxed: list[str]) -> str:
         return ""
     names = " and ".join(RELAXED_WORDS[r] for r in relaxed)
     return f"Nothing matched every condition, so I relaxed the {names}: these are the nearest matches."
+
+
+def unchecked_note(size: str, wanted: str) -> str:
+    """A stated size no product in the catalog is listed in: it was not applied, and this says so."""
+    return (
+        f"None of our {wanted} is listed in size {size}, so I couldn't filter on that size: "
+        "these match the rest of your request (check the sizes on each product)."
+    )

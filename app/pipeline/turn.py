@@ -28,6 +28,7 @@ from app.domain.turn import (
     SEARCH_INTENTS,
     Candidate,
     ConversationState,
+    Filters,
     Intent,
     ShoppingTurn,
     TurnRecord,
@@ -363,17 +364,32 @@ class TurnPipeline:
 
     def _complements(self, turn: ShoppingTurn, state: ConversationState) -> list[Product]:
         """Cross-sell for the referenced product, else the product in focus, else the cart; a
-        product type the shopper names ("a tie to go with this") narrows the picks to it."""
+        product type the shopper names ("a tie to go with this") narrows the picks to it. The
+        anchor's own type names the anchor ("an office look with this *bag*"), not what is wanted.
+        When the recommender has nothing of the wanted type, the products of that type nearest to
+        the anchor by meaning (same gender) are shown instead of nothing."""
         anchors = (
             turn.products or ([state.focus] if state.focus else []) or [x.product_id for x in state.cart]
         )
         if self.cross_sell is None or not anchors:
             return []
-        own = {p.category for p in self.catalog.many(anchors)}
+        anchored = self.catalog.many(anchors)
+        own = {p.category for p in anchored}
         picks = self.cross_sell.recommend(anchors, 40)
-        wanted = turn.filters.category
+        wanted = turn.filters.category if turn.filters.category not in own else None
         picks = [p for p in picks if (p.category == wanted if wanted else p.category not in own)]
+        if wanted and not picks and anchored:
+            picks = self._of_type(wanted, anchored[0])
         return picks[: self.show_limit]
+
+    def _of_type(self, category: str, anchor: Product) -> list[Product]:
+        """Products of ``category`` nearest by meaning to "<category> to go with <anchor>"."""
+        text = f"{category} to go with {anchor.name}"
+        gender = anchor.gender if anchor.gender in ("men", "women") else None
+        hits = self.retriever.retrieve(
+            self.encoder.encode_query(text), text, Filters(category=category, gender=gender)
+        )
+        return self.catalog.many([c.product_id for c in hits[: self.show_limit]])
 
     async def _act(
         self, turn: ShoppingTurn, state: ConversationState, turn_id: str, timer: StageTimer

@@ -13,6 +13,8 @@ it does not know (checkout, and the order intents of issue 17) are left alone.
 * **Product references** (``app.pipeline.references``): a question about a referenced product →
   ``product_question``; a message that names a product → ``show_product`` (never a filtered
   search that can come back empty); a comparison keeps the shown products.
+* **Needs** (``app.pipeline.needs``): a gift, occasion or activity request ("gift for my dad who
+  likes camping") is searched as its need, widened with the catalog's activity/climate values.
 * **Stock questions** (issue 17): a product question or comparison with a stock cue ("in stock",
   "available", "any left", "do you have it in") gets ``asks_stock``, answered from the inventory.
 """
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import ConversationState, Intent, ShoppingTurn
 from app.pipeline.extract.order_cues import asks_stock
+from app.pipeline.needs import NeedReader, asks_what_to_wear
+from app.pipeline.policy_search import PolicySearch
 from app.pipeline.references import NameIndex, by_attribute, by_position, by_pronoun
 from app.policy.router import OUT_OF_REMIT, route
 
@@ -36,11 +40,30 @@ _OPEN = frozenset(
 #: stock in M?", "which of these are available in black?").
 STOCK_INTENTS = frozenset({Intent.product_question, Intent.compare})
 _CROSS_SELL = re.compile(
-    r"\b(?:go(?:es)? (?:well )?with|to match|match(?:es|ing)? (?:it|this|that|with)|complete the look|"
-    r"pair (?:it |this )?with|wear (?:it |this )?with|goes? together|complement|accessori[sz]e|"
-    r"anything (?:else )?to go|finish the (?:look|outfit)|style (?:it|this) with)\b",
+    r"\b(?:go(?:es)? (?:well )?with|to match|match(?:es|ing)? (?:it|this|that|with)|complete (?:the|my|an?|this)\b"
+    r"(?: \w+)? (?:look|outfit)|pair (?:it |this |them |these )?with|wear (?:it|this|them|these|that)? ?with|"
+    r"goes? together|complement|accessori[sz]e|anything (?:else )?to go|finish the (?:look|outfit)|"
+    r"style (?:it|this|them|these) with|(?:what|anything) else (?:\w+ ){0,6}(?:with|for) (?:it|this|that|these|them)\b)",
     re.IGNORECASE,
 )
+#: A size said outright ("size 9", "in size 10.5"); when extraction found no catalog size in it, the
+#: store cannot check it.
+_STATED_SIZE = re.compile(
+    r"\b(?:size|sz)\s*[:#]?\s*(?P<v>\d{1,2}(?:\.5)?|x{0,3}[sml]|x{1,3}l)\b", re.IGNORECASE
+)
+#: A question about the assistant itself: the greeting, which says who it is and what it does, answers it.
+_ABOUT_ME = re.compile(
+    r"\b(?:who|what) are you\b|\bhow (?:does|do) (?:this|it|you) work\b|\bwhat can (?:you|i) do\b"
+    r"|\bhow are you\b|\bare you (?:a |an )?(?:bot|robot|human|ai|real|person)\b|\bcan you help\b",
+    re.IGNORECASE,
+)
+_DO_YOU_HAVE = re.compile(
+    r"^\W*(?:do|does) (?:you|u|ya)(?: guys)? (?:have|carry|sell|stock)\b", re.IGNORECASE
+)
+#: Words that point back at what was just said ("do *that*"): a follow-up, when no product is meant.
+_BACK_REFERENCE = re.compile(r"\b(?:that|this|it|them|those|these)\b", re.IGNORECASE)
+#: An elliptical follow-up ("and for sale items?", "what about Canada?", "how long does that take").
+_FOLLOW_UP = re.compile(r"^\W*(?:and|also|but|what about|how about|so|ok|okay|then)\b", re.IGNORECASE)
 _QUESTION = re.compile(
     r"(\?\s*$)|^\s*(?:(?:and|so|ok|okay|also|but|hm+)[, ]+)?"
     r"(?:does|do|is|are|can|could|will|would|has|have|how|what|which|whats|what's|any)\b"
@@ -66,6 +89,8 @@ def is_question(message: str) -> bool:
 class Understander:
     names: NameIndex
     catalog: CatalogSnapshot
+    policy: PolicySearch | None = None  # store help by meaning (the policy collection)
+    needs: NeedReader | None = None  # gifts, occasions, activities: the query as the need
 
     def pointed(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
         shown = state.last_results
@@ -82,6 +107,12 @@ class Understander:
 
     def understand(self, message: str, turn: ShoppingTurn, state: ConversationState) -> ShoppingTurn:
         out = self._understand(message, turn, state)
+        if out.intent in (Intent.search, Intent.refine) and self.needs is not None:
+            out = self.needs.read(message, out)
+        if out.intent in (Intent.search, Intent.refine) and out.filters.size is None:
+            stated = _STATED_SIZE.search(message)
+            if stated:  # "size 9" where no product is sized 9: said in the reply, not dropped silently
+                out = out.model_copy(update={"unchecked": {"size": stated.group("v").upper()}})
         if out.intent in STOCK_INTENTS and out.products and not out.asks_stock and asks_stock(message):
             # "do you have it in a small?" reads as a refinement until "it" resolves to a product;
             # about that product it asks for stock (either extractor backend)
@@ -92,10 +123,18 @@ class Understander:
         if turn.intent not in _OPEN and turn.intent is not Intent.checkout:
             return turn
         sku = self.names.by_sku(message)
-        routable = turn.intent is not Intent.add_to_cart and sku is None
+        routable = sku is None and (
+            turn.intent is not Intent.add_to_cart
+            # "I missed some items in my order, can I add them?" asks about an order, not the cart
+            or (is_question(message) and not turn.referenced and self.pointed(message, turn, state) is None)
+        )
         if turn.intent is Intent.checkout and not is_question(message):
             routable = False  # "pay now" is a checkout, not a payment question
+        if asks_what_to_wear(message):
+            routable = False  # "a job interview, what should I wear?" asks for clothes, not about jobs
         topic = route(message) if routable else None
+        if topic is None and routable and turn.intent is not Intent.checkout:
+            topic = self._help_by_meaning(message, turn, state)
         if topic == OUT_OF_REMIT:
             return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": topic})
         if topic is not None:
@@ -103,13 +142,20 @@ class Understander:
         if turn.intent is Intent.checkout:
             return turn
         named = sku or self.names.by_name(message)
+        if named and self._picks_to_buy(message, turn, state):
+            return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [named]})
+        if named and _DO_YOU_HAVE.search(message) and not (turn.filters.size or turn.filters.color):
+            # "do you have the Hollister Backyard Sweatshirt": show it (a size or colour makes it a stock question)
+            return turn.model_copy(update={"intent": Intent.show_product, "products": [named]})
         if turn.intent is Intent.add_to_cart or (named and not is_question(message) and _BUY.search(message)):
-            if named:
-                return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [named]})
+            # "add it in L" after a question about a product: "it" is the product in focus
+            target = named or (None if turn.referenced else by_pronoun(message, state))
+            if target:
+                return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [target]})
             return turn
         if _WHICH.search(message) and named is None and len(state.last_results) >= 2:
             return turn.model_copy(update={"intent": Intent.compare, "products": list(state.last_results)})
-        if _CROSS_SELL.search(message):
+        if _CROSS_SELL.search(message) or self._narrows_cross_sell(message, turn, state, named):
             anchor = named or self.pointed(message, turn, state)
             return turn.model_copy(
                 update={"intent": Intent.cross_sell, "products": [anchor] if anchor else []}
@@ -124,6 +170,9 @@ class Understander:
             return turn  # "the cheapest coat you've got" is a new search, not a pick among the shown
         target = named or self.pointed(message, turn, state)
         if target is None:
+            if turn.intent is Intent.smalltalk and is_question(message) and not _ABOUT_ME.search(message):
+                # a question is never answered with the greeting: what it asks is not ours to answer
+                return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": OUT_OF_REMIT})
             return turn
         if is_question(message) and (
             named or turn.intent in (Intent.product_question, Intent.compare) or not turn.filters.category
@@ -135,12 +184,56 @@ class Understander:
             return turn.model_copy(update={"intent": Intent.show_product, "products": [target]})
         return turn
 
+    def _help_by_meaning(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
+        """The store-help topic of a message the cue router has no cue for, by its nearest policy
+        sentence (``PolicySearch``). Only for messages that ask about no product: no product type,
+        no product named or pointed at. A follow-up in a store-help exchange ("and for sale
+        items?") is held to a lower bar and otherwise stays on the exchange's topic."""
+        if turn.filters.category or turn.referenced or turn.filters.brand or self.names.by_name(message):
+            return None
+        follow = state.topic is not None and (is_question(message) or bool(_FOLLOW_UP.search(message)))
+        if not follow and (self.pointed(message, turn, state) or not is_question(message)):
+            return None
+        topic = self.policy.topic(message, follow_up=follow)[0] if self.policy is not None else None
+        elliptical = bool(_FOLLOW_UP.search(message) or _BACK_REFERENCE.search(message))
+        if topic is None and follow and elliptical and not self.pointed(message, turn, state):
+            return state.topic  # "and for sale items?", "how long do I have to do that"
+        return topic
+
+    @staticmethod
+    def _picks_to_buy(message: str, turn: ShoppingTurn, state: ConversationState) -> bool:
+        """A named product picked like a cart line: with a size ("Orestes Fitness Short, 33, green"),
+        or as the next of a run of adds ("and the Affirm Water Bottle" after adding something)."""
+        if is_question(message):
+            return False
+        if turn.filters.size is not None:
+            return True
+        return state.last_intent is Intent.add_to_cart and bool(_FOLLOW_UP.search(message))
+
+    @staticmethod
+    def _narrows_cross_sell(
+        message: str, turn: ShoppingTurn, state: ConversationState, named: str | None
+    ) -> bool:
+        """After a cross-sell turn, a short message naming only a product type ("specifically a
+        top", "maybe a belt") asks for complements of that type."""
+        return (
+            state.last_intent is Intent.cross_sell
+            and turn.filters.category is not None
+            and named is None
+            and not turn.referenced
+            and len(message.split()) <= 6
+        )
+
 
 def with_focus(state: ConversationState, turn: ShoppingTurn, shown: list[str]) -> ConversationState:
-    """The product 'it' refers to next turn: the one this turn was about, or the only one shown."""
+    """The product 'it' refers to next turn: the one this turn was about, or the only one shown;
+    none after a search that shows several."""
     focus = turn.products[0] if turn.products and turn.intent is not Intent.cross_sell else None
     if focus is None and len(shown) == 1:
         focus = shown[0]
+    if focus is None and len(shown) >= 2 and turn.intent in (Intent.search, Intent.refine):
+        # a new list on screen: "it" no longer means the product talked about before
+        return state.model_copy(update={"focus": None}) if state.focus else state
     if focus is None and state.cart and turn.intent is Intent.add_to_cart:
         focus = state.cart[-1].product_id
     return state.model_copy(update={"focus": focus}) if focus and focus != state.focus else state

@@ -91,7 +91,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"early exit",
             r"withdrawal fee",
             r"exit (?:fee|penalt)",
-            r"(?:order|purchase) #?\d{4,}",
+            r"(?:order|purchase) #?(?:\d{4,}|\[(?:phone|card)\])",  # a number redaction took for a phone/card
             r"(?:don't|dont|do not) want (?:my |the )?order",
         ),
     ),
@@ -105,6 +105,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"send (?:it|them|back)",
             r"money back",
             r"exchange",
+            r"(?:swap|switch|trade)\w*\b.{0,30}\bfor (?:a |an |the )?(?:different|other|another|new|bigger|smaller|larger)\b",
             r"give it back",
             r"compensation",
             r"my money",

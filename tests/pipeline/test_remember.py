@@ -131,3 +131,13 @@ def test_merge_returns_a_new_state_and_leaves_its_input_untouched() -> None:
 def test_last_results_and_cart_carry_over() -> None:
     before = run(HOODIES).model_copy(update={"last_results": ["a", "b"]})
     assert merge(before, IN_BLACK).last_results == ["a", "b"]
+
+
+def test_a_policy_turn_leaves_its_topic_for_the_follow_up() -> None:
+    state = merge(ConversationState(conversation_id="c"), ShoppingTurn(intent=Intent.policy, topic="returns"))
+    assert (state.last_intent, state.topic) == (Intent.policy, "returns")
+
+
+def test_a_search_turn_clears_the_store_help_topic() -> None:
+    before = ConversationState(conversation_id="c", topic="returns")
+    assert merge(before, ShoppingTurn(intent=Intent.search, query="hoodies")).topic is None

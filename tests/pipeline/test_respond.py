@@ -90,3 +90,12 @@ def test_a_sentence_is_never_read_back_as_the_thing_we_do_not_carry() -> None:
     reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, guard=guard, nearest=[JACKET]))
     assert reply.text.startswith("Sorry — that's not something we carry. The closest things in our store")
     assert "sucks" not in reply.text
+
+
+def test_a_size_no_product_is_listed_in_is_announced_not_dropped() -> None:
+    state = ConversationState(conversation_id="c", filters=Filters(category="tees"))
+    context = ResponseContext(
+        turn=ShoppingTurn(intent=Intent.refine, unchecked={"size": "9"}), state=state, products=[TEE]
+    )
+    reply = RulesResponder().compose(context)
+    assert ("listed in size 9" in reply.text, reply.relaxed) == (True, ["size"])

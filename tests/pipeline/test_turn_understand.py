@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from app.catalog.vocabulary import load_vocabulary
-from app.domain.turn import Filters, Intent, ShoppingTurn
+from app.domain.catalog import Product
+from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
 from app.index.base import SearchHit, SearchMode
 from app.pipeline.references import NameIndex
 from app.pipeline.respond import RulesResponder
@@ -14,7 +15,16 @@ from app.pipeline.respond_help import HelpReplies
 from app.pipeline.understand import Understander
 from app.policy.document import load_policy
 from app.policy.router import TOPICS
-from tests.pipeline.fakes import BLACK_HOODIE, PRODUCTS, RAIN_JACKET, FakeIndex, Rig, ScriptedExtractor
+from tests.pipeline.fakes import (
+    BLACK_HOODIE,
+    DUFFEL,
+    PRODUCTS,
+    RAIN_JACKET,
+    ZIP_HOODIE,
+    FakeIndex,
+    Rig,
+    ScriptedExtractor,
+)
 
 SCRIPT = {
     "does the Rain Shell Jacket have a hood?": ShoppingTurn(intent=Intent.product_question),
@@ -63,3 +73,32 @@ async def test_an_unmeetable_size_is_relaxed_and_said() -> None:
     assert result.record.relaxed == ["size"]
     assert result.record.shown == [BLACK_HOODIE.id]
     assert "relaxed the size" in result.record.reply
+
+
+class HoodiesOnly:
+    """A cross-seller whose complements are all hoodies."""
+
+    def recommend(self, anchor_ids: list[str], limit: int = 5) -> list[Product]:
+        return [BLACK_HOODIE, ZIP_HOODIE][:limit]
+
+
+def cross_sell_rig(category: str) -> Rig:
+    script = {"a bag to go with it": ShoppingTurn(intent=Intent.search, filters=Filters(category=category))}
+    r = Rig(extractor=ScriptedExtractor(script), index=FakeIndex([DUFFEL.id]))
+    r.pipeline.understander = Understander(NameIndex(PRODUCTS, ["jacket", "hoodie", "black"]), r.catalog)
+    r.pipeline.cross_sell = HoodiesOnly()
+    return r
+
+
+async def test_a_wanted_type_the_recommender_lacks_is_found_by_meaning_near_the_anchor() -> None:
+    r = cross_sell_rig("bags")
+    await r.store.put(ConversationState(conversation_id="c1", focus=RAIN_JACKET.id))
+    result = await r.pipeline.run("a bag to go with it", "c1")
+    assert (result.record.shown, r.index.calls[0].filters.category) == ([DUFFEL.id], "bags")
+
+
+async def test_the_anchors_own_type_is_not_the_wanted_type() -> None:
+    r = cross_sell_rig("jackets")  # "... with this jacket": the jacket is the anchor
+    await r.store.put(ConversationState(conversation_id="c1", focus=RAIN_JACKET.id))
+    result = await r.pipeline.run("a bag to go with it", "c1")
+    assert (result.record.shown, r.index.calls) == ([BLACK_HOODIE.id, ZIP_HOODIE.id], [])

@@ -1,10 +1,12 @@
 """The understand stage: store help before references, named products shown, questions answered
 about the referenced product, cross-sell cues, and intents it does not own left alone."""
 
+import pytest
+
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
 from app.pipeline.references import NameIndex
-from app.pipeline.understand import Understander
+from app.pipeline.understand import Understander, with_focus
 from tests.pipeline.test_references import CATALOG, STOP
 
 UNDERSTAND = Understander(NameIndex(CATALOG, STOP), CatalogSnapshot(CATALOG, "v1"))
@@ -70,3 +72,119 @@ def test_a_stock_question_about_a_named_product_asks_for_stock() -> None:
 def test_a_question_without_a_stock_cue_does_not_ask_for_stock() -> None:
     turn = understood("Is the Taurus Elements Shell waterproof?", Intent.search)
     assert turn.asks_stock is False
+
+
+def _state(**kw: object) -> ConversationState:
+    return STATE.model_copy(update=kw)
+
+
+def test_a_follow_up_question_stays_on_the_store_help_topic() -> None:
+    state = _state(last_intent=Intent.policy, topic="returns")
+    turn = UNDERSTAND.understand("and what if it doesnt fit?", ShoppingTurn(intent=Intent.smalltalk), state)
+    assert (turn.intent, turn.topic) == (Intent.policy, "returns")
+
+
+def test_without_a_store_help_topic_an_elliptical_question_is_not_store_help() -> None:
+    assert understood("and what if it doesnt fit?").intent is not Intent.policy
+
+
+def test_a_question_that_is_not_ours_gets_the_honest_answer_not_the_greeting() -> None:
+    turn = understood("can you recommend a good dentist?")
+    assert (turn.intent, turn.topic) == (Intent.out_of_scope, "out_of_remit")
+
+
+@pytest.mark.parametrize("message", ["who are you?", "how does this work?", "what can you do?"])
+def test_a_question_about_the_assistant_keeps_the_greeting_that_answers_it(message: str) -> None:
+    assert understood(message).intent is Intent.smalltalk
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what else do i need for yoga with this",
+        "what would complete an office look with this bag",
+        "and a dress to wear them with",
+    ],
+)
+def test_asking_for_other_things_for_this_product_is_cross_sell(message: str) -> None:
+    assert understood(message, Intent.search).intent is Intent.cross_sell
+
+
+def test_a_product_type_alone_after_cross_sell_narrows_the_cross_sell() -> None:
+    state = _state(last_intent=Intent.cross_sell, focus="magento:MJ09")
+    turn = UNDERSTAND.understand(
+        "specifically a top", ShoppingTurn(intent=Intent.search, filters=Filters(category="tops")), state
+    )
+    assert turn.intent is Intent.cross_sell
+
+
+def test_a_product_type_after_a_search_is_still_a_search() -> None:
+    state = _state(last_intent=Intent.search)
+    turn = UNDERSTAND.understand(
+        "specifically a top", ShoppingTurn(intent=Intent.search, filters=Filters(category="tops")), state
+    )
+    assert turn.intent is Intent.search
+
+
+def test_add_it_adds_the_product_in_focus() -> None:
+    state = _state(focus="magento:MJ10")
+    turn = UNDERSTAND.understand(
+        "add it in L", ShoppingTurn(intent=Intent.add_to_cart, filters=Filters(size="L")), state
+    )
+    assert turn.products == ["magento:MJ10"]
+
+
+def test_a_search_showing_several_products_clears_the_focus() -> None:
+    state = _state(focus="magento:MJ10")
+    after = with_focus(state, ShoppingTurn(intent=Intent.search), ["magento:MJ09", "magento:MJ10"])
+    assert after.focus is None
+
+
+def test_a_stated_size_no_product_is_listed_in_is_kept_as_unchecked() -> None:
+    turn = understood("size 9", Intent.refine)
+    assert turn.unchecked == {"size": "9"}
+
+
+def test_a_size_the_extractor_read_is_not_unchecked() -> None:
+    assert understood("size M", Intent.refine, filters=Filters(size="M")).unchecked == {}
+
+
+def test_a_named_product_with_a_size_is_picked_for_the_cart() -> None:
+    turn = understood(
+        "Kenobi Trail Jacket, M, black", Intent.search, filters=Filters(size="M", color="black")
+    )
+    assert (turn.intent, turn.products) == (Intent.add_to_cart, ["magento:MJ10"])
+
+
+def test_and_the_named_product_after_an_add_is_another_add() -> None:
+    state = _state(last_intent=Intent.add_to_cart)
+    turn = UNDERSTAND.understand("and the Kenobi Trail Jacket", ShoppingTurn(intent=Intent.search), state)
+    assert (turn.intent, turn.products) == (Intent.add_to_cart, ["magento:MJ10"])
+
+
+def test_and_the_named_product_after_a_search_is_shown() -> None:
+    state = _state(last_intent=Intent.show_product)
+    turn = UNDERSTAND.understand("and the Kenobi Trail Jacket", ShoppingTurn(intent=Intent.search), state)
+    assert turn.intent is Intent.show_product
+
+
+def test_do_you_have_a_named_product_shows_it() -> None:
+    turn = understood("do you have the Kenobi Trail Jacket", Intent.product_question)
+    assert (turn.intent, turn.products) == (Intent.show_product, ["magento:MJ10"])
+
+
+def test_a_new_question_after_store_help_does_not_stay_on_its_topic() -> None:
+    state = _state(last_intent=Intent.policy, topic="returns", last_results=[])
+    turn = UNDERSTAND.understand("what's the cheapest?", ShoppingTurn(intent=Intent.search), state)
+    assert turn.intent is not Intent.policy
+
+
+def test_a_question_about_adding_to_a_placed_order_is_store_help() -> None:
+    turn = understood("I missed some items in purchase [PHONE], can I add them?", Intent.add_to_cart)
+    assert (turn.intent, turn.topic) == (Intent.policy, "order_status")
+
+
+def test_adding_the_product_in_focus_is_still_a_cart_action() -> None:
+    state = _state(focus="magento:MJ10")
+    turn = UNDERSTAND.understand("can you add it in L?", ShoppingTurn(intent=Intent.add_to_cart), state)
+    assert (turn.intent, turn.products) == (Intent.add_to_cart, ["magento:MJ10"])

@@ -43,3 +43,17 @@ def test_a_policy_without_a_routed_topic_fails_at_load(tmp_path) -> None:  # typ
     path.write_text("## Returns <!-- topic: returns -->\nThirty days.\n")
     with pytest.raises(ValueError, match="shipping"):
         load_policy(path, ("returns", "shipping"))
+
+
+@pytest.mark.parametrize(
+    "message", ["hey can i swap a hoodie for a different size", "can I trade these for a bigger pair"]
+)
+def test_swapping_for_another_size_is_an_exchange(message: str) -> None:
+    assert route(message) == "returns"
+
+
+@pytest.mark.parametrize(
+    "message", ["i need help to check the ETA of order [PHONE]", "locating purchase [CARD]"]
+)
+def test_an_order_number_the_redaction_replaced_still_routes_to_order_status(message: str) -> None:
+    assert route(message) == "order_status"

@@ -31,6 +31,7 @@ CHECKOUT = re.compile(
         r"(?:buy|order|purchase) (?:everything|all)(?: the stuff)? (?:in|from) (?:my |the )?(?:cart|basket)",
         r"pay for (?:my |the )?(?:order|cart|items|stuff)",
         r"^pay(?: now| please| for (?:it|this|them))?[.!]*$",
+        r"buy(?: it| them| this| these| everything)? now",  # the shop button's words
     )
 )
 

@@ -13,7 +13,12 @@ import re
 from app.domain.turn import Intent
 
 #: "my order", "the last order", "order ord_…", "my order #000000213" (a number in the shop's own format).
-_ORDER = r"(?:my |the |this |that |our |last |latest |recent )*(?:order|purchase)s?(?: (?:no\.? ?|number )?#?[a-z_]*\d[\w-]*)?"
+_ORDER = (
+    r"(?:my |the |this |that |our |last |latest |recent )*(?:order|purchase)s?"
+    r"(?: (?:no\.? ?|number )?(?:#?[a-z_]*\d[\w-]*|\[(?:phone|card)\]))?"  # a number redaction took for a phone/card
+)
+#: What an order becomes once it ships, said by a shopper: "where's my stuff", "has my parcel come".
+_SHIPMENT = r"(?:my|our) (?:stuff|things|package|parcel|packet|delivery|shipment|items?|purchases?|order)"
 
 CANCEL = re.compile(
     rf"\b(?:cancel|cancell?ing|revoke|call off|undo)\b.{{0,20}}\b{_ORDER}\b"
@@ -27,6 +32,8 @@ STATUS = re.compile(
     rf"|\b(?:status|track(?:ing)?|progress|updates?|news) (?:of |on |for |about )?{_ORDER}"
     rf"|\b{_ORDER} (?:status|tracking)\b"
     rf"|\b(?:has|did|is|was) {_ORDER} (?:ship|shipped|arrive|arrived|placed|go through|gone through|confirmed)"
+    rf"|\bwhere(?:'s|s| is| are|re|'re)? {_SHIPMENT}\b"
+    rf"|\b(?:has|have|did|is|are) {_SHIPMENT} (?:ship|shipped|arrive|arrived|come|been (?:sent|shipped|dispatched))"
     r"|\bwhen (?:will|does|is) (?:my |the )?order\b"
     r"|\bwhen (?:will|does|do|would) (?:it|they|my \w+) (?:get here|arrive|be delivered|ship|come)\b"
 )

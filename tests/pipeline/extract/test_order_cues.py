@@ -32,7 +32,7 @@ def test_order_questions_get_their_intent(message: str, intent: Intent) -> None:
     assert EXTRACTOR.parse(message, STATE).intent is intent
 
 
-@pytest.mark.parametrize("message", ["place my order", "checkout", "confirm the order"])
+@pytest.mark.parametrize("message", ["place my order", "checkout", "confirm the order", "buy now"])
 def test_placing_an_order_is_still_a_checkout(message: str) -> None:
     assert EXTRACTOR.parse(message, STATE).intent is Intent.checkout
 
@@ -125,3 +125,18 @@ def test_the_size_asked_about_is_not_remembered_as_a_search_filter() -> None:
     searched = STATE.model_copy(update={"query": "hoodies", "last_results": ["a", "b"]})
     turn = EXTRACTOR.parse("is the second one in stock in M?", searched)
     assert (turn.filters.size, merge(searched, turn).filters.size) == ("M", None)
+
+
+@pytest.mark.parametrize(
+    "message", ["wheres my stuff?", "where's my parcel", "has my package arrived yet", "where are my items"]
+)
+def test_what_an_order_becomes_once_shipped_is_an_order_status_question(message: str) -> None:
+    assert EXTRACTOR.parse(message, STATE).intent is Intent.order_status
+
+
+def test_an_order_number_the_redaction_took_for_a_phone_is_still_an_order() -> None:
+    assert EXTRACTOR.parse("has my order [PHONE] shipped yet?", STATE).intent is Intent.order_status
+
+
+def test_where_the_items_are_in_the_store_is_no_order_question() -> None:
+    assert EXTRACTOR.parse("where are the items on sale", STATE).intent is not Intent.order_status
