@@ -27,7 +27,13 @@ from app.domain.turn import SEARCH_INTENTS, Reply
 from app.llm.client import LlmClient, LlmFailure, Messages
 from app.llm.prompts import Prompt, load_prompt
 from app.llm.trace import record_fallback, record_versions
-from app.pipeline.respond import ResponseContext, RulesResponder, describe_filters, product_line
+from app.pipeline.respond import (
+    ResponseContext,
+    RulesResponder,
+    describe_filters,
+    product_line,
+    shows_alternatives,
+)
 
 PROMPT_FILE = "respond.v1.md"
 PRICE_TOLERANCE = 0.01
@@ -150,7 +156,14 @@ class GroundedReply(BaseModel):
 def uses_llm(ctx: ResponseContext) -> bool:
     """Only grounded product answers go to the LLM; everything else is the rules responder's."""
     abstained = ctx.guard is not None and ctx.guard.abstain
-    return not abstained and ctx.turn.intent in SEARCH_INTENTS and bool(ctx.products)
+    # Alternatives to a type we do not carry are introduced by the rules reply ("that's not something
+    # we carry …; the closest we have are"): an LLM would present them as a match.
+    return (
+        not abstained
+        and ctx.turn.intent in SEARCH_INTENTS
+        and bool(ctx.products)
+        and not shows_alternatives(ctx)
+    )
 
 
 class LlmResponder:
