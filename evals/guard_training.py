@@ -38,6 +38,7 @@ from evals.abstention_data import (
 
 if TYPE_CHECKING:
     from app.guard.calibration import BatchEncoder
+    from app.guard.combined import CombinedModel
     from app.guard.coverage import ProductTypes
     from app.guard.type_vectors import TypeVectors
     from app.index.base import VectorIndex
@@ -159,9 +160,9 @@ def ensure_combined_guard(settings: Settings) -> bool:
         parts.index.close()
 
 
-def fit_combined_guard(settings: Settings, parts: Parts, clinc_sample: int, seed: int) -> None:
-    """Fit on the train splits, calibrate on the golden calibration split, write the artifact."""
-    from app.guard.combined import fit_logistic, make_model, model_path, nonconformity
+def train_model(settings: Settings, parts: Parts, clinc_sample: int, seed: int) -> CombinedModel:
+    """Fit on the train splits and calibrate on the held-out in-scope requests (pure: no file)."""
+    from app.guard.combined import fit_logistic, make_model, nonconformity
 
     ins, outs = training_sets(settings, clinc_sample, seed)
     k = parts.calibration.k
@@ -173,7 +174,7 @@ def fit_combined_guard(settings: Settings, parts: Parts, clinc_sample: int, seed
     weights = fit_logistic(x, y)
     cal_j = judge(calibration_set(), parts.extractor, parts.encoder, parts.index)
     cal_x = feature_matrix(cal_j, k, parts.types, tv)[cal_j.searched]
-    model = make_model(
+    return make_model(
         list(weights),
         [nonconformity(list(weights), list(row)) for row in cal_x],
         k=k,
@@ -184,6 +185,13 @@ def fit_combined_guard(settings: Settings, parts: Parts, clinc_sample: int, seed
         type_vectors_version=tv.version,
         training={"in_scope": len(x_in), "out_of_scope": len(x_out)},
     )
+
+
+def fit_combined_guard(settings: Settings, parts: Parts, clinc_sample: int, seed: int) -> None:
+    """Fit on the train splits, calibrate on the held-out in-scope requests, write the artifact."""
+    from app.guard.combined import model_path
+
+    model = train_model(settings, parts, clinc_sample, seed)
     path = model_path(settings.var_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(model.model_dump_json(indent=1))
@@ -193,5 +201,8 @@ def fit_combined_guard(settings: Settings, parts: Parts, clinc_sample: int, seed
     typer.echo(
         "weights: " + ", ".join(f"{f}={w:+.3f}" for f, w in zip(model.features, model.weights, strict=False))
     )
-    typer.echo(f"bias {model.weights[-1]:+.3f}; trained on {len(x_in)} in-scope, {len(x_out)} out-of-scope")
+    typer.echo(
+        f"bias {model.weights[-1]:+.3f}; trained on {model.training['in_scope']} in-scope, "
+        f"{model.training['out_of_scope']} out-of-scope"
+    )
     typer.echo(f"written to {path}")
