@@ -81,11 +81,13 @@ def judge(
     pairs = asyncio.run(_turns(extractor, messages))
     vecs = encoder.encode([t for _, t in pairs]) if pairs else np.zeros((0, 1))
     nearest = [index.nearest(v, fetch) for v in vecs]
-    phrased = [i for i, (turn, _) in enumerate(pairs) if turn.phrase]
+    from app.guard.combined import phrase_to_embed
+
+    phrased = [i for i, (turn, _) in enumerate(pairs) if phrase_to_embed(turn)]
     phrase_vecs = np.array(vecs, copy=True)
     phrase_nearest = list(nearest)
     if phrased:
-        encoded = encoder.encode([pairs[i][0].phrase or "" for i in phrased])
+        encoded = encoder.encode([phrase_to_embed(pairs[i][0]) or "" for i in phrased])
         for i, v in zip(phrased, encoded, strict=True):
             phrase_vecs[i] = v
             phrase_nearest[i] = index.nearest(v, fetch)

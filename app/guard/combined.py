@@ -84,6 +84,17 @@ def phrase_head(turn: ShoppingTurn) -> str | None:
     return found[-1] if found else None
 
 
+def phrase_to_embed(turn: ShoppingTurn) -> str | None:
+    """The type phrase when the search text does not already say it, else ``None`` (the query
+    vector stands for it): "black hoodie" is in "hoodie black", so only requests whose words the
+    extractor reinterpreted ("mint chocolate ice cream" → "ice" + green) cost a second embedding."""
+    if not turn.phrase:
+        return None
+    f = turn.filters
+    said = set(words(" ".join(x for x in (turn.query, f.category, f.color, f.material, f.gender) if x)))
+    return None if set(words(turn.phrase)) <= said else turn.phrase
+
+
 @dataclass(frozen=True)
 class Signals:
     """What the index and the type vectors say about one request: the nearest products to the
@@ -279,8 +290,9 @@ class CombinedGuard:
         """The signals of one request and the nearest carried types to its type phrase."""
         _, nearest = knn_score(self.index, query_vec, self.model.k, fetch=REPORTED_NEIGHBOURS)
         phrase_vec, phrase_nearest = query_vec, nearest
-        if turn.phrase:
-            phrase_vec = self.embed(turn.phrase)
+        phrase = phrase_to_embed(turn)
+        if phrase:
+            phrase_vec = self.embed(phrase)
             phrase_nearest = self.index.nearest(phrase_vec, self.model.k)
         similar = self.type_vectors.similar(phrase_vec)
         type_sim = similar[0][1] if similar else 0.0

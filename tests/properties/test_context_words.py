@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from app.catalog.vocabulary import load_vocabulary
@@ -44,6 +44,7 @@ def _is_filter(word: str, turn_filters: dict[str, object]) -> bool:
 @PROPS
 @given(st.sampled_from(DESCRIBING), st.sampled_from(STORE_HEADS))
 def test_a_colour_or_material_before_a_store_type_is_a_filter(word: str, head: str) -> None:
+    assume(f"{word} {head}" not in _TYPE_WORDS)  # "denim jeans" is itself a type name of the vocabulary
     turn = PARSER.parse(f"{word} {head}", STATE)
     assert turn.intent is Intent.search
     assert turn.filters.category is not None
