@@ -205,7 +205,7 @@ def run_abstention_eval(
         s = {name: guard_scores(v, parts, g) for name, v in j.items()}
         rows += [
             row(g, "scope_test (frozen)", s["t_in"], s["t_out"], s["t_traps"]),
-            row(g, "scope_dev (tuned on)", s["d_in"], s["d_out"], s["d_traps"]),
+            row(g, "scope_dev (calibrated+trained)", s["d_in"], s["d_out"], s["d_traps"]),
             row(g, "non-shopping (CLINC test)", s["in"], s["ns"]),
             row(g, "out-of-catalog (WANDS+ESCI test)", s["in_cat"], s["oc"]),
         ]

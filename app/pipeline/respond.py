@@ -109,8 +109,8 @@ def of_requested_type(p: Product, ctx: ResponseContext) -> bool:
     judge types, the request's head word."""
     texts = [p.name, p.category or "", *p.category_path]
     matches = ctx.guard.matches if ctx.guard is not None else None
-    if matches is not None:
-        return any(names_head(m, texts) for m in matches)
+    if matches is not None:  # a category label ("fitness equipment") or a type word ("bra")
+        return any(m == p.category or names_head(m, texts) for m in matches)
     return bool(ctx.turn.head) and names_head(ctx.turn.head or "", texts)
 
 

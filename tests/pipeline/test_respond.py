@@ -134,3 +134,12 @@ def test_an_abstention_names_the_types_the_guard_found_nearest() -> None:
         "Sorry — that's not something we carry: we have no mint chocolate ice cream. "
         "The closest things in our store are socks, pants, bags."
     )
+
+
+def test_a_matched_category_of_several_words_is_a_match() -> None:
+    mat = PANTS.model_copy(update={"name": "Sprite Yoga Strap", "category": "fitness equipment"})
+    turn = ShoppingTurn(intent=Intent.search, query="yoga mat", head="mat", phrase="yoga mat")
+    guard = GuardDecision(abstain=False, method="combined-lr", version="v", matches=["fitness equipment"])
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, guard=guard, products=[mat]))
+    assert reply.text.startswith("Here are 1 products you might like:")
