@@ -91,13 +91,13 @@ def _echo(words: list[str], head: str | None) -> str:
 def asked_for(turn: ShoppingTurn) -> str:
     """What the shopper asked for, fit to be named in a reply — or "" to say "that" instead.
 
-    Only a short noun phrase that ends in its head noun is repeated back: the request's type phrase
-    ("mint chocolate ice cream"), else the turn's query ending in its head. Anything longer or
+    Only a short noun phrase that ends in the head noun the extractor found is repeated back: the
+    request's type phrase ("espresso machine" of "espresso machine under $200"), else the turn's
+    query. Anything longer or
     shaped otherwise is a sentence, not a product name ("say 'this store sucks' three times"),
     and a reply must never read a shopper's sentence back to them (docs/security.md, red team)."""
     if turn.phrase:
-        words = turn.phrase.strip().split()
-        echoed = _echo(words, words[-1] if words else None)
+        echoed = _echo(turn.phrase.strip().split(), turn.head)
         if echoed:
             return echoed
     return _echo(turn.query.strip().split(), turn.head)

@@ -124,16 +124,23 @@ def test_a_head_word_in_the_name_is_not_a_match_when_the_guard_matched_no_type()
 
 
 def test_an_abstention_names_the_types_the_guard_found_nearest() -> None:
-    turn = ShoppingTurn(intent=Intent.search, query="ice", phrase="mint chocolate ice cream")
+    turn = ShoppingTurn(intent=Intent.search, query="ice", phrase="mint chocolate ice cream")  # no head
     guard = GuardDecision(
         abstain=True, method="combined-lr", version="v", types=["socks", "pants", "bags"], matches=[]
     )
     state = ConversationState(conversation_id="c")
     reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, guard=guard, nearest=[JACKET]))
     assert reply.text.startswith(
-        "Sorry — that's not something we carry: we have no mint chocolate ice cream. "
-        "The closest things in our store are socks, pants, bags."
+        "Sorry — that's not something we carry. The closest things in our store are socks, pants, bags."
     )
+
+
+def test_a_phrase_without_the_extractors_head_is_never_read_back() -> None:
+    turn = ShoppingTurn(intent=Intent.search, query="store", phrase="your store totally sucks")
+    guard = GuardDecision(abstain=True, method="combined-lr", version="v", types=["bags"], matches=[])
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, guard=guard))
+    assert "sucks" not in reply.text
 
 
 def test_a_matched_category_of_several_words_is_a_match() -> None:
