@@ -77,7 +77,7 @@ class ShoppingTurn(BaseModel):
     phrase: str | None = Field(
         default=None,
         description="The request's first noun phrase as typed, modifiers included ('mint chocolate ice "
-        "cream'); the guard judges it whole. None for a refinement ('the black one').",
+        "cream'); the guard judges it whole. None when it ends in a pro-form ('the black one').",
     )
     products: list[str] = Field(
         default_factory=list, description="Catalog ids the message refers to (named, pointed at, 'it')."
