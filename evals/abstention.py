@@ -1,6 +1,7 @@
 """``ctp evals abstention``: today's density guard and the combined guard side by side — how well
 each separates in-scope shopper requests from out-of-catalog requests (the hand-written
-``scope_test.jsonl``, frozen, is the headline; ``scope_dev.jsonl`` was tuned on), non-shopping
+``scope_test.jsonl``, frozen, is the headline; ``scope_dev.jsonl`` was tuned on and its rows are in
+the combined guard's calibration and training sets), non-shopping
 (CLINC150) and WANDS/ESCI queries; ``ctp evals guard-latency``: what the guard adds to a turn.
 
 Every query goes through what the running guard sees: the rules extractor on a fresh conversation,
@@ -175,7 +176,8 @@ def run_abstention_eval(
     settings: Settings, sets: ScopeSets, reports_dir: Path, share: float
 ) -> tuple[list[Row], Parts, Path]:
     """Side by side: today's density guard and the combined guard on the frozen ``scope_test``
-    (headline), ``scope_dev`` (tuned on: an upper bound), CLINC non-shopping and WANDS/ESCI test."""
+    (headline), ``scope_dev`` (calibrated and trained on: an upper bound), CLINC non-shopping and
+    WANDS/ESCI test."""
     parts = open_parts(settings)
     try:
 
