@@ -220,9 +220,12 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
     guard: Guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
     if settings.guard_method == "combined" and isinstance(guard, DensityGuard):
         guard = open_combined_guard(settings, guard, catalog.all(), catalog.version, encoder)
-    from recsys.serving import open_recommender  # lightgbm configured but untrained: fails here
+    from recsys.serving import open_interleaver, open_recommender  # lightgbm untrained: fails here
 
     ranker, cross_sell = open_recommender(settings, index, store, catalog, encoder.version)
+    interleaver = open_interleaver(settings, index, catalog, encoder.version)
+    if interleaver is not None:  # its first ranker serves every turn that is not interleaved
+        ranker = interleaver.first
     pipeline = TurnPipeline(
         extractor=make_extractor(settings, store.brands(), catalog, llm),
         store=state,
@@ -243,9 +246,11 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
             "encoder": encoder.version,
             "guard": guard.version,
             "ranker": ranker.version,
+            **({"interleave": interleaver.version} if interleaver else {}),
         },
         show_limit=settings.show_limit,
         currency=settings.currency,
+        interleaver=interleaver,
     )
     # Warm the redaction: Presidio's recognisers (and what they import) load on first use, which
     # took seconds — the first shopper of every worker paid it (load test 20261130-193027).

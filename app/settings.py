@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, computed_field
+from pydantic import Field, computed_field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +107,29 @@ class Settings(BaseSettings):
     ranker_version: str = Field(
         default="current", description="LightGBM artifact under var_dir/models ('current' or a version id)."
     )
+    interleave: str = Field(
+        default="",
+        pattern=r"^$|^(heuristic|lightgbm|retrieval),(heuristic|lightgbm|retrieval)$",
+        description="Team-draft interleave two rankers online, e.g. 'lightgbm,heuristic' (off when "
+        "empty). The first also serves what is not interleaved; 'retrieval' is the hybrid order. "
+        "Events credit the ranker that contributed the product (review console: Interleaving).",
+    )
+
+    @field_validator("interleave")
+    @classmethod
+    def _two_different_rankers(cls, value: str) -> str:
+        if value and len(set(value.split(","))) != 2:
+            raise ValueError("CTP_INTERLEAVE names two different rankers, e.g. 'lightgbm,heuristic'")
+        return value
+
+    @property
+    def interleave_pair(self) -> tuple[str, str] | None:
+        """The two rankers ``interleave`` names, in order; None when interleaving is off."""
+        if not self.interleave:
+            return None
+        first, second = self.interleave.split(",")
+        return first, second
+
     show_limit: int = Field(default=5, ge=1, le=20)
     max_message_chars: int = Field(default=2000, ge=1)
     state_ttl_seconds: int = Field(default=7 * 24 * 3600)

@@ -177,6 +177,9 @@ class ApiClient:
     def review_dashboard(self) -> dict[str, Any]:
         return self._request("GET", "/v1/review/dashboard")
 
+    def review_interleaving(self) -> dict[str, Any]:
+        return self._request("GET", "/v1/review/interleaving")
+
     def review_abstention_png(self) -> bytes | None:
         try:
             return self._send("GET", "/v1/review/abstention.png").content

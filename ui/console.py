@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.api_client import ApiClient, ApiError
-from ui.review import dashboard, turns
+from ui.review import dashboard, interleaving, turns
 
 
 def login() -> None:
@@ -44,11 +44,13 @@ def main() -> None:
             st.session_state.clear()
             st.rerun()
     st.title(":material/fact_check: Review console")
-    tab_turns, tab_dash = st.tabs(["Turns", "Dashboard"])
+    tab_turns, tab_dash, tab_mix = st.tabs(["Turns", "Dashboard", "Interleaving"])
     with tab_turns:
         turns.render(client)
     with tab_dash:
         dashboard.render(client)
+    with tab_mix:
+        interleaving.render(client)
 
 
 main()

@@ -199,6 +199,14 @@ class TurnRecord(BaseModel):
     span_id: str | None = Field(
         default=None, description="The turn's root span id (hex): eval labels are annotated on it."
     )
+    interleave_rankers: list[str] = Field(
+        default_factory=list,
+        description="The two rankers (versions) team-draft interleaved in this turn; empty when the "
+        "turn was not interleaved (CTP_INTERLEAVE, app/pipeline/interleave.py).",
+    )
+    interleave_teams: dict[str, str] = Field(
+        default_factory=dict, description="Shown product id -> the ranker whose team contributed it."
+    )
 
 
 class ShownProduct(BaseModel):

@@ -18,6 +18,7 @@ from app.domain.order import Order
 from app.domain.turn import Candidate, ConversationState, GuardDecision, Reply, ShoppingTurn, TurnRecord
 from app.llm.trace import LlmTurnLog
 from app.pipeline.cart import CartOutcome
+from app.pipeline.interleave import Interleaved
 from app.telemetry.timing import StageTimer
 
 
@@ -41,6 +42,9 @@ class SearchOutcome:
     fenced: list[str] = field(default_factory=list)
     relaxed: list[str] = field(default_factory=list)
     settled: bool = False
+    seed: str = ""  # the turn id: seeds the interleaving's coin flips
+    rival: list[Candidate] | None = None  # the second ranker's order when interleaving
+    interleaved: Interleaved | None = None  # what the fence stage showed from two rankers
 
     @property
     def abstained(self) -> bool:
@@ -84,6 +88,7 @@ class TurnDraft:
         assert self.turn and self.search and self.action and self.reply, "record() before the turn ended"
         latency = dict(self.timer.ms)
         latency["total"] = self.timer.total()
+        rankers, teams = self.interleave_fields()
         return TurnRecord(
             turn_id=self.turn_id,
             conversation_id=self.action.state.conversation_id,
@@ -115,4 +120,14 @@ class TurnDraft:
             redacted=self.redacted,
             trace_id=self.span[0] if self.span else None,
             span_id=self.span[1] if self.span else None,
+            interleave_rankers=rankers,
+            interleave_teams=teams,
         )
+
+    def interleave_fields(self) -> tuple[list[str], dict[str, str]]:
+        """``interleave_*`` of the record: the pair and the team of each product the reply shows
+        (both empty when the turn was not interleaved or the reply shows none of its products)."""
+        mix = self.search.interleaved if self.search else None
+        shown = self.reply.product_ids if self.reply else []
+        teams = {pid: mix.teams[pid] for pid in shown if pid in mix.teams} if mix else {}
+        return (list(mix.pair), teams) if mix and teams else ([], {})

@@ -36,6 +36,7 @@ from app.pipeline.availability import sellable, sold_out_question, stock_answer,
 from app.pipeline.cart import CartOutcome, add_to_cart, resolve_references
 from app.pipeline.extract.base import Extractor
 from app.pipeline.guard import Guard
+from app.pipeline.interleave import Interleaver
 from app.pipeline.log import TurnLogger
 from app.pipeline.order_chat import order_reply, refused_checkout
 from app.pipeline.orders import CheckoutRefused, OrderService
@@ -126,6 +127,7 @@ class TurnPipeline:
     cross_sell: CrossSeller | None = None
     understander: Understander | None = None  # product references, store help, cross-sell (issue 13)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # simulations move it
+    interleaver: Interleaver | None = None  # CTP_INTERLEAVE: team-draft two rankers (its first is ``ranker``)
 
     async def new_conversation_id(self) -> str:
         return "c_" + uuid.uuid4().hex
@@ -172,7 +174,7 @@ class TurnPipeline:
         with stage(timer, "remember") as sp:
             state = merge(draft.before, turn)
             record_state(sp, state)
-        search = draft.search = SearchOutcome(turn, draft.before, state)
+        search = draft.search = SearchOutcome(turn, draft.before, state, seed=draft.turn_id)
         await self._offload(
             search, timer, self._embed, self._guard, self._retrieve, self._rank, self._fence, self._relax
         )
@@ -285,14 +287,19 @@ class TurnPipeline:
 
     def _rank(self, search: SearchOutcome, timer: StageTimer) -> None:
         with stage(timer, "rank") as span:
-            search.ranked = self._ranked(search.candidates, search.state)
+            search.ranked = self._ranked(search.candidates, search.state, search)
             ranker = self.versions.get("ranker", "ranker")
             record_rerank(span, search.ranked, ranker, self.show_limit, self.catalog)
 
-    def _ranked(self, candidates: list[Candidate], state: ConversationState) -> list[Candidate]:
+    def _ranked(
+        self, candidates: list[Candidate], state: ConversationState, search: SearchOutcome | None = None
+    ) -> list[Candidate]:
         """The ranker's order, each candidate first marked ``in_stock`` for the asked size/colour
-        from the live inventory (one lookup), so availability is a ranking feature, not only a filter."""
+        from the live inventory (one lookup), so availability is a ranking feature, not only a filter.
+        When interleaving, ``search.rival`` gets the second ranker's order of the same candidates."""
         marked = with_stock(candidates, self.catalog, state.filters, self.orders.available_recent)
+        if search is not None and self.interleaver is not None:
+            search.rival = self.interleaver.rival(marked, self.catalog, state)
         return self.ranker.rank(marked, self.catalog, state)
 
     def _fence(self, search: SearchOutcome, timer: StageTimer) -> None:
@@ -301,10 +308,20 @@ class TurnPipeline:
         with stage(timer, "fence") as span:
             presentable, search.fenced = self.guard.fence(search.query_vec, search.ranked)
             record_json_output(span, {"fenced": search.fenced, "kept": len(presentable)})
-        # In stock only: a few more than shown are read, so a sold-out product leaves room for the next.
-        offered = self.catalog.many([c.product_id for c in presentable[: self.show_limit * 3]])
-        search.shown = sellable(offered, self.orders.available_recent)[: self.show_limit]
+        if self.interleaver is not None and search.rival is not None:
+            search.interleaved = self.interleaver.show(
+                presentable, search.rival, search.seed, self.show_limit, self._in_stock
+            )
+            search.shown = search.interleaved.products
+        else:
+            # In stock only: a few more than shown are read, so a sold-out product leaves room for the next.
+            search.shown = self._in_stock([c.product_id for c in presentable[: self.show_limit * 3]])
+            search.shown = search.shown[: self.show_limit]
         search.state = search.state.model_copy(update={"last_results": [p.id for p in search.shown]})
+
+    def _in_stock(self, ids: list[str]) -> list[Product]:
+        """The products of ``ids``, in order, without those sold out in every variant."""
+        return sellable(self.catalog.many(ids), self.orders.available_recent)
 
     def _relax(self, search: SearchOutcome, timer: StageTimer) -> None:
         """Nothing met every constraint: drop the least important one at a time (``relax.py``) and

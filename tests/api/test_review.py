@@ -48,6 +48,7 @@ async def two_turns(client: httpx.AsyncClient) -> tuple[datetime, dict[str, Any]
         ("POST", "/v1/review/turns/t_x/labels"),
         ("GET", "/v1/review/export"),
         ("GET", "/v1/review/dashboard"),
+        ("GET", "/v1/review/interleaving"),
         ("GET", "/v1/review/me"),
     ],
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -9,6 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.api.security import DEV_REVIEWER_KEY
+from app.bootstrap import Services
+from app.storage.schema import turn_event
+from tests.review.test_interleaving import log_interleaved_turn
 
 PAGE = str(Path(__file__).resolve().parents[2] / "ui" / "console.py")
 HOSTILE = "<script>alert('x')</script> <b>bold</b> jackets"
@@ -43,7 +48,7 @@ def test_a_wrong_key_is_refused(console: AppTest) -> None:
 def test_a_reviewer_key_opens_the_turns_and_dashboard(console: AppTest) -> None:
     sign_in(console)
     assert not console.exception
-    assert [t.label for t in console.tabs] == ["Turns", "Dashboard"]
+    assert [t.label for t in console.tabs] == ["Turns", "Dashboard", "Interleaving"]
     assert console.sidebar.caption[0].value == "Signed in as dev-reviewer (reviewer)"
 
 
@@ -79,3 +84,22 @@ def test_a_reviewer_labels_the_open_turn(console: AppTest, api_url: str) -> None
     auth = {"Authorization": f"Bearer {DEV_REVIEWER_KEY}"}
     trace = httpx.get(f"{api_url}/v1/review/turns/{turn['turn_id']}", headers=auth).json()
     assert trace["latest_human"]["refusal"] == "refused"
+
+
+def test_the_interleaving_tab_shows_each_pairs_win_rate_interval_and_impressions(
+    console: AppTest, services: Services
+) -> None:
+    at = datetime.now(UTC)
+    for i, clicked in enumerate(["a", "a", "a", "b", None]):  # ui-a wins 3, loses 1; one no click
+        tid = f"t_ui_mix_{uuid.uuid4().hex[:8]}_{i}"
+        log_interleaved_turn(services.engine, tid, ["ui-a", "ui-b"], {"pa": "ui-a", "pb": "ui-b"}, at)
+        if clicked:
+            with services.engine.begin() as conn:
+                conn.execute(turn_event(tid, "c_" + tid, "click", "p" + clicked))
+    sign_in(console)
+    frame = console.dataframe[-1].value
+    row = frame[(frame["first"] == "ui-a") & (frame["second"] == "ui-b")].iloc[0]
+    assert (row["impressions"], row["first wins"], row["second wins"], row["no click"]) == (5, 3, 1, 1)
+    assert row["first's win rate %"] == 75.0
+    assert row["95% CI %"] == "30.1 … 95.4"
+    assert row["verdict"] == "no significant difference"

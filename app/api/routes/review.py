@@ -19,6 +19,7 @@ from app.api.deps import ServicesDep, SettingsDep
 from app.api.schemas import ErrorBody
 from app.api.security import ReviewerDep
 from app.review.dashboard import abstention_plot_path, dashboard
+from app.review.interleaving import InterleavingReport, interleaving
 from app.review.models import Dashboard, HumanLabel, HumanLabelIn, TurnDetail, TurnFilters, TurnPage
 from app.review.store import add_label, export_lines, list_turns, turn_detail
 from app.telemetry.annotations import export_pending, phoenix_annotator
@@ -116,6 +117,15 @@ async def get_dashboard(
     """The raw material of the eval dashboard; the console computes rates and matrices from it."""
     var_dir = FsPath(services.settings.var_dir)
     return await to_thread.run_sync(dashboard, services.engine, var_dir, start, end)
+
+
+@router.get("/interleaving", response_model=InterleavingReport)
+async def get_interleaving(
+    _: ReviewerDep, services: ServicesDep, start: datetime | None = None, end: datetime | None = None
+) -> InterleavingReport:
+    """The online comparison (``CTP_INTERLEAVE``): per ranker pair, impressions, wins, losses, ties
+    and the win rate with its 95 % Wilson interval, from the interleaved turns and their events."""
+    return await to_thread.run_sync(interleaving, services.engine, start, end)
 
 
 @router.get("/abstention.png", response_class=FileResponse, responses={404: {"model": ErrorBody}})
