@@ -219,6 +219,8 @@ def run_abstention_eval(
         marks[g] = (coverage, share * a_out / coverage if coverage else 0.0)
     plot = reports_dir / "abstention_risk_coverage.png"
     plot_risk_coverage(curves, marks, plot, share)
+    for g, (coverage, risk) in marks.items():
+        typer.echo(f"{g} guard at its calibrated threshold: coverage {coverage:.3f}, risk {risk:.3f}")
     return rows, parts, plot
 
 
