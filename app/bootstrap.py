@@ -268,7 +268,7 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
     )
     guard: Guard = open_guard(settings, RulesExtractor(load_vocabulary(), store.brands()), encoder, index)
     if settings.guard_method == "combined" and isinstance(guard, DensityGuard):
-        guard = open_combined_guard(settings, guard, catalog.all(), catalog.version, encoder.version)
+        guard = open_combined_guard(settings, guard, catalog.all(), catalog.version, encoder)
     from recsys.serving import open_interleaver, open_recommender  # lightgbm untrained: fails here
 
     ranker, cross_sell = open_recommender(settings, index, store, catalog, encoder.version)

@@ -1,6 +1,7 @@
 """``ctp evals abstention``: today's density guard and the combined guard side by side — how well
 each separates in-scope shopper requests from out-of-catalog requests (the hand-written
-``scope_test.jsonl``, frozen, is the headline; ``scope_dev.jsonl`` was tuned on), non-shopping
+``scope_test.jsonl``, frozen, is the headline; ``scope_dev.jsonl`` was tuned on and its rows are in
+the combined guard's calibration and training sets), non-shopping
 (CLINC150) and WANDS/ESCI queries; ``ctp evals guard-latency``: what the guard adds to a turn.
 
 Every query goes through what the running guard sees: the rules extractor on a fresh conversation,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from app.guard.calibration import BatchEncoder, Calibration
     from app.guard.combined import CombinedModel
     from app.guard.coverage import ProductTypes
+    from app.guard.type_vectors import TypeVectors
     from app.index.base import VectorIndex
     from app.pipeline.extract.base import Extractor
 
@@ -81,6 +83,7 @@ class Parts:
     index: VectorIndex
     calibration: Calibration
     types: ProductTypes
+    type_vectors: TypeVectors
     model: CombinedModel | None
 
 
@@ -90,6 +93,7 @@ def open_parts(settings: Settings) -> Parts:
     from app.guard.calibration import ensure_configured_calibration
     from app.guard.combined import load_model, model_path
     from app.guard.coverage import coverage_path, load_or_build
+    from app.guard.type_vectors import load_or_build_vectors, type_vectors_path
     from app.index.encoders import open_encoder
     from app.index.factory import open_index
     from app.pipeline.extract.rules import RulesExtractor
@@ -98,18 +102,22 @@ def open_parts(settings: Settings) -> Parts:
     engine = make_engine(settings.resolved_database_url)
     store = CatalogStore(engine)
     extractor = RulesExtractor(load_vocabulary(), store.brands())
-    types = load_or_build(coverage_path(settings.var_dir), store.all(), store.catalog_hash())
+    products = store.all()
+    types = load_or_build(coverage_path(settings.var_dir), products, store.catalog_hash())
     engine.dispose()
     encoder = open_encoder(settings.encoder, settings.var_dir, threads=settings.torch_threads)
+    vectors = load_or_build_vectors(type_vectors_path(settings.var_dir), products, types, encoder)
     index = open_index(settings)
     if index.count() == 0:
         raise typer.BadParameter("the vector index is empty: run `ctp build` first")
     cal, _ = ensure_configured_calibration(settings, extractor, encoder, index)
     model = load_model(model_path(settings.var_dir))
-    if model is not None and not model.matches(index.version(), encoder.version, types.version, cal.alpha):
+    if model is not None and not model.matches(
+        index.version(), encoder.version, types.version, cal.alpha, vectors.version
+    ):
         typer.echo("combined guard artifact is stale: run `ctp evals train-guard`", err=True)
         model = None
-    return Parts(extractor, encoder, index, cal, types, model)
+    return Parts(extractor, encoder, index, cal, types, vectors, model)
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,7 @@ def guard_scores(j: Judged, parts: Parts, guard: str) -> Guarded:
         threshold = parts.calibration.threshold
     else:
         assert parts.model is not None
-        x = feature_matrix(j, k, parts.types)
+        x = feature_matrix(j, k, parts.types, parts.type_vectors)
         scores = np.array([nonconformity(parts.model.weights, list(row)) for row in x])
         threshold = parts.model.threshold
     abstain = j.out_of_scope_intent | (j.searched & (scores > threshold))
@@ -168,7 +176,8 @@ def run_abstention_eval(
     settings: Settings, sets: ScopeSets, reports_dir: Path, share: float
 ) -> tuple[list[Row], Parts, Path]:
     """Side by side: today's density guard and the combined guard on the frozen ``scope_test``
-    (headline), ``scope_dev`` (tuned on: an upper bound), CLINC non-shopping and WANDS/ESCI test."""
+    (headline), ``scope_dev`` (calibrated and trained on: an upper bound), CLINC non-shopping and
+    WANDS/ESCI test."""
     parts = open_parts(settings)
     try:
 
@@ -198,7 +207,7 @@ def run_abstention_eval(
         s = {name: guard_scores(v, parts, g) for name, v in j.items()}
         rows += [
             row(g, "scope_test (frozen)", s["t_in"], s["t_out"], s["t_traps"]),
-            row(g, "scope_dev (tuned on)", s["d_in"], s["d_out"], s["d_traps"]),
+            row(g, "scope_dev (calibrated+trained)", s["d_in"], s["d_out"], s["d_traps"]),
             row(g, "non-shopping (CLINC test)", s["in"], s["ns"]),
             row(g, "out-of-catalog (WANDS+ESCI test)", s["in_cat"], s["oc"]),
         ]
@@ -210,6 +219,8 @@ def run_abstention_eval(
         marks[g] = (coverage, share * a_out / coverage if coverage else 0.0)
     plot = reports_dir / "abstention_risk_coverage.png"
     plot_risk_coverage(curves, marks, plot, share)
+    for g, (coverage, risk) in marks.items():
+        typer.echo(f"{g} guard at its calibrated threshold: coverage {coverage:.3f}, risk {risk:.3f}")
     return rows, parts, plot
 
 
@@ -280,7 +291,12 @@ def guard_latency(
     }
     if parts.model is not None:
         guards["combined"] = CombinedGuard(
-            parts.index, parts.model, parts.types, parts.calibration.min_similarity
+            parts.index,
+            parts.model,
+            parts.types,
+            parts.type_vectors,
+            encoder.encode_query,
+            parts.calibration.min_similarity,
         )
     base = shopper_queries("test")
     queries = [f"{base[i % len(base)]} {i}" for i in range(n)]  # distinct texts: no cache hits

@@ -18,8 +18,7 @@ from ui.api_client import ApiClient, ApiError
 from ui.components.cards import money, render_products
 from ui.components.cart import render_cart
 from ui.components.feedback import render_feedback
-
-ABSTAIN_TITLE = "That's not something we carry"
+from ui.components.notice import split_notice
 
 
 def restore(client: ApiClient, conversation_id: str) -> None:
@@ -45,10 +44,11 @@ def restore(client: ApiClient, conversation_id: str) -> None:
 
 
 def render_reply(text: str, abstained: bool) -> None:
-    if abstained:
-        st.info(f"**{ABSTAIN_TITLE}** — {text}", icon=":material/explore:")
-    else:
-        st.markdown(text)
+    notice, rest = split_notice(text, abstained)
+    if notice is not None:
+        st.info(notice, icon=":material/explore:")
+    if rest:
+        st.markdown(rest)
 
 
 def render_turn(client: ApiClient, turn: dict[str, Any], key: str) -> None:
@@ -109,7 +109,7 @@ def stream_turn(client: ApiClient, prompt: str) -> dict[str, Any]:
                 "text": "Sorry — the shop sent no answer. Please try again.",
                 "products": [],
             }
-        with text_slot:
+        with text_slot.container():  # a notice and the rest of the reply: two elements
             render_reply(entry["text"], entry.get("abstained", False))
         with cards_slot:
             render_products(client, entry["products"], f"t{len(state.history) + 1}")  # its history index

@@ -75,6 +75,11 @@ class ShoppingTurn(BaseModel):
         description="The noun naming the product asked for, as the shopper wrote it ('machine' in "
         "'espresso machine', 'dress' in 'salmon pink dress'); the guard checks it against the catalog.",
     )
+    phrase: str | None = Field(
+        default=None,
+        description="The request's first noun phrase as typed, modifiers included ('mint chocolate ice "
+        "cream'); the guard judges it whole. None when it ends in a pro-form ('the black one').",
+    )
     products: list[str] = Field(
         default_factory=list, description="Catalog ids the message refers to (named, pointed at, 'it')."
     )
@@ -146,6 +151,17 @@ class GuardDecision(BaseModel):
     reason: str = ""
     nearest: list[str] = Field(default_factory=list, description="Nearest product ids, for the reply.")
     query: str = Field(default="", description="The search text judged (after extraction and memory).")
+    types: list[str] = Field(
+        default_factory=list,
+        description="The catalog's product types nearest to the requested type phrase, nearest first "
+        "(what an abstention names as what the store has instead).",
+    )
+    matches: list[str] | None = Field(
+        default=None,
+        description="Type names the requested type phrase counts as ('joggers' → pants): a product "
+        "whose name, category or path uses one is a match, others are shown as alternatives. None: "
+        "the guard did not judge types (the reply falls back to the head word).",
+    )
 
 
 class Reply(BaseModel):

@@ -28,9 +28,11 @@ import hashlib
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from pydantic import BaseModel
@@ -39,10 +41,11 @@ from app.domain.catalog import Product
 from app.domain.turn import Candidate, GuardDecision, ShoppingTurn
 from app.guard.calibration import knn_score
 from app.guard.conformal import conformal_rank, conformal_threshold
-from app.guard.coverage import ProductTypes, coverage_path, load_or_build
+from app.guard.coverage import ProductTypes, coverage_path, load_or_build, words
 from app.guard.density import REPORTED_NEIGHBOURS, DensityGuard
 from app.guard.fence import radius_fence
 from app.guard.intent import decided_by_intent
+from app.guard.type_vectors import TextEncoder, TypeVectors, load_or_build_vectors, type_vectors_path
 from app.index.base import VectorIndex
 from app.pipeline.extract.heads import requested_head
 from app.settings import Settings
@@ -50,8 +53,19 @@ from app.settings import Settings
 log = logging.getLogger(__name__)
 
 METHOD = "combined-lr"
-FEATURES = ("knn", "top1", "type_carried", "type_unknown", "lexical", "knn_x_type")
-SCHEMA = 1
+FEATURES = (
+    "knn",
+    "top1",
+    "type_carried",
+    "type_unknown",
+    "lexical",
+    "knn_x_type",
+    "phrase_knn",
+    "type_sim",
+    "phrase_head_carried",
+    "phrase_lexical",
+)
+SCHEMA = 2
 
 
 def turn_head(turn: ShoppingTurn) -> str | None:
@@ -63,14 +77,45 @@ def turn_head(turn: ShoppingTurn) -> str | None:
     return head.word if head else None
 
 
-def features(
-    turn: ShoppingTurn, nearest: Sequence[tuple[str, float]], k: int, types: ProductTypes
-) -> list[float]:
+def phrase_head(turn: ShoppingTurn) -> str | None:
+    """The last word of the request's first noun phrase as typed ("rack" in "coat rack"), which
+    can differ from the store type the extractor picked inside it ("coat")."""
+    found = words(turn.phrase or "")
+    return found[-1] if found else None
+
+
+def phrase_to_embed(turn: ShoppingTurn) -> str | None:
+    """The type phrase when the search text does not already say it, else ``None`` (the query
+    vector stands for it): "black hoodie" is in "hoodie black", so only requests whose words the
+    extractor reinterpreted ("mint chocolate ice cream" → "ice" + green) cost a second embedding."""
+    if not turn.phrase:
+        return None
+    f = turn.filters
+    said = set(words(" ".join(x for x in (turn.query, f.category, f.color, f.material, f.gender) if x)))
+    return None if set(words(turn.phrase)) <= said else turn.phrase
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What the index and the type vectors say about one request: the nearest products to the
+    search text and to the type phrase, and the best cosine of the phrase to a catalog type."""
+
+    nearest: Sequence[tuple[str, float]]
+    phrase_nearest: Sequence[tuple[str, float]]
+    type_sim: float
+
+
+def _kth(nearest: Sequence[tuple[str, float]], k: int) -> tuple[float, float]:
     sims = sorted((s for _, s in nearest), reverse=True)
-    kth = sims[min(k, len(sims)) - 1] if sims else -1.0
-    top1 = sims[0] if sims else -1.0
+    return (sims[min(k, len(sims)) - 1], sims[0]) if sims else (-1.0, -1.0)
+
+
+def features(turn: ShoppingTurn, signals: Signals, k: int, types: ProductTypes) -> list[float]:
+    kth, top1 = _kth(signals.nearest, k)
+    phrase_kth, _ = _kth(signals.phrase_nearest, k)
     coverage = types.type_coverage(turn_head(turn), turn.filters.category)
     carried = 1.0 if coverage == 1.0 else 0.0
+    ph = phrase_head(turn)
     return [
         kth,
         top1,
@@ -78,6 +123,10 @@ def features(
         1.0 if coverage == 0.0 else 0.0,
         types.lexical_coverage(turn.query),
         kth * carried,
+        phrase_kth,
+        signals.type_sim,
+        1.0 if ph is None or types.carries(ph) else 0.0,
+        types.lexical_coverage(turn.phrase or turn.query),
     ]
 
 
@@ -108,6 +157,10 @@ def nonconformity(weights: Sequence[float], feats: Sequence[float]) -> float:
     return 1.0 - 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+class QueryEncoder(TextEncoder, Protocol):
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
 class CombinedModel(BaseModel):
     """The artifact ``<var_dir>/calibration/combined.json``."""
 
@@ -124,18 +177,25 @@ class CombinedModel(BaseModel):
     index_version: str
     encoder_version: str
     types_version: str
+    type_vectors_version: str
     training: dict[str, int]
     created_at: datetime
     scores: list[float]
 
     def matches(
-        self, index_version: str | None, encoder_version: str, types_version: str, alpha: float
+        self,
+        index_version: str | None,
+        encoder_version: str,
+        types_version: str,
+        alpha: float,
+        type_vectors_version: str,
     ) -> bool:
         return (
             self.schema_version == SCHEMA
             and self.index_version == index_version
             and self.encoder_version == encoder_version
             and self.types_version == types_version
+            and self.type_vectors_version == type_vectors_version
             and self.alpha == alpha
         )
 
@@ -149,6 +209,7 @@ def make_model(
     index_version: str,
     encoder_version: str,
     types_version: str,
+    type_vectors_version: str,
     training: dict[str, int],
 ) -> CombinedModel:
     scores = sorted(float(s) for s in calibration_scores)
@@ -163,6 +224,7 @@ def make_model(
         "index_version": index_version,
         "encoder_version": encoder_version,
         "types_version": types_version,
+        "type_vectors_version": type_vectors_version,
         "training": training,
         "scores": scores,
     }
@@ -181,29 +243,71 @@ def load_model(path: Path) -> CombinedModel | None:
         return None
 
 
+#: A catalog type counts as the requested one for the product-level fence when the type phrase is
+#: at least this similar to it and within ``TYPE_MARGIN`` of the nearest type ("joggers" → pants,
+#: "tracksuit bottoms" → pants); read off scope_dev phrases (docs/abstention.md).
+TYPE_MATCH = 0.45
+TYPE_MARGIN = 0.1
+#: How many nearest carried types an abstention names.
+NAMED_TYPES = 3
+
+
+def type_matches(turn: ShoppingTurn, similar: Sequence[tuple[str, float]], types: ProductTypes) -> list[str]:
+    """The type names a product must use (name, category or path) to count as what was asked for:
+    the catalog types the type phrase is close to, and the phrase's own head when every word of
+    the phrase is one the catalog uses ("sports bra" → bra; not "patio furniture *set*")."""
+    top = similar[0][1] if similar else 0.0
+    found = [label for label, sim in similar if sim >= TYPE_MATCH and sim >= top - TYPE_MARGIN]
+    head = phrase_head(turn) or turn_head(turn)
+    if head and types.carries(head) and types.lexical_coverage(turn.phrase or turn.query) == 1.0:
+        found.append(head)
+    return found
+
+
 class CombinedGuard:
-    """``Guard`` over the combined score; the fence keeps the density guard's radius and also
-    drops products whose type is not the requested one (``fence``)."""
+    """``Guard`` over the combined score. ``embed`` encodes the request's type phrase (the encoder's
+    LRU cache makes a repeated phrase free); the fence keeps the density guard's radius."""
 
     def __init__(
-        self, index: VectorIndex, model: CombinedModel, types: ProductTypes, fence_radius: float | None
+        self,
+        index: VectorIndex,
+        model: CombinedModel,
+        types: ProductTypes,
+        type_vectors: TypeVectors,
+        embed: Callable[[str], np.ndarray],
+        fence_radius: float | None,
     ) -> None:
         self.index = index
         self.model = model
         self.types = types
+        self.type_vectors = type_vectors
+        self.embed = embed
         self.method = METHOD
         self.version = model.version
         self.fence_radius = fence_radius
 
-    def score(self, turn: ShoppingTurn, query_vec: np.ndarray) -> tuple[float, list[tuple[str, float]]]:
+    def signals(self, turn: ShoppingTurn, query_vec: np.ndarray) -> tuple[Signals, list[tuple[str, float]]]:
+        """The signals of one request and the nearest carried types to its type phrase."""
         _, nearest = knn_score(self.index, query_vec, self.model.k, fetch=REPORTED_NEIGHBOURS)
-        return nonconformity(self.model.weights, features(turn, nearest, self.model.k, self.types)), nearest
+        phrase_vec, phrase_nearest = query_vec, nearest
+        phrase = phrase_to_embed(turn)
+        if phrase:
+            phrase_vec = self.embed(phrase)
+            phrase_nearest = self.index.nearest(phrase_vec, self.model.k)
+        similar = self.type_vectors.similar(phrase_vec)
+        type_sim = similar[0][1] if similar else 0.0
+        return Signals(nearest, phrase_nearest, type_sim), similar
+
+    def score(self, turn: ShoppingTurn, query_vec: np.ndarray) -> tuple[float, Signals]:
+        signals, _ = self.signals(turn, query_vec)
+        return nonconformity(self.model.weights, features(turn, signals, self.model.k, self.types)), signals
 
     def check(self, turn: ShoppingTurn, query_vec: np.ndarray | None) -> GuardDecision | None:
         decided, decision = decided_by_intent(turn, query_vec, self.version)
         if decided or query_vec is None:
             return decision
-        s, nearest = self.score(turn, query_vec)
+        signals, similar = self.signals(turn, query_vec)
+        s = nonconformity(self.model.weights, features(turn, signals, self.model.k, self.types))
         abstain = s > self.model.threshold
         head = turn_head(turn)
         reason = ""
@@ -218,7 +322,9 @@ class CombinedGuard:
             method=self.method,
             version=self.version,
             reason=reason,
-            nearest=[pid for pid, _ in nearest[:REPORTED_NEIGHBOURS]],
+            nearest=[pid for pid, _ in signals.nearest[:REPORTED_NEIGHBOURS]],
+            types=[label for label, _ in similar[:NAMED_TYPES]],
+            matches=type_matches(turn, similar, self.types),
         )
 
     def fence(self, query_vec: np.ndarray, ranked: Sequence[Candidate]) -> tuple[list[Candidate], list[str]]:
@@ -230,15 +336,16 @@ def open_combined_guard(
     density: DensityGuard,
     products: Sequence[Product],
     catalog_version: str,
-    encoder_version: str,
+    encoder: QueryEncoder,
 ) -> CombinedGuard | DensityGuard:
     """The combined guard when its trained artifact matches this index, encoder and catalog types;
     otherwise the density guard, with a warning naming the command that trains it."""
     types = load_or_build(coverage_path(settings.var_dir), products, catalog_version)
+    vectors = load_or_build_vectors(type_vectors_path(settings.var_dir), products, types, encoder)
     model = load_model(model_path(settings.var_dir))
     index_version = density.index.version()
     if model is None or not model.matches(
-        index_version, encoder_version, types.version, settings.guard_alpha
+        index_version, encoder.version, types.version, settings.guard_alpha, vectors.version
     ):
         log.warning(
             "combined guard artifact %s: running the density guard (train it: `ctp evals train-guard`)",
@@ -251,4 +358,4 @@ def open_combined_guard(
         types.version,
         1 - model.threshold,
     )
-    return CombinedGuard(density.index, model, types, density.fence_radius)
+    return CombinedGuard(density.index, model, types, vectors, encoder.encode_query, density.fence_radius)

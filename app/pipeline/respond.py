@@ -80,18 +80,56 @@ def product_line(i: int, p: Product, currency: str) -> str:
 MAX_ECHO_WORDS = 4
 
 
+def _echo(words: list[str], head: str | None) -> str:
+    if not head or not words or len(words) > MAX_ECHO_WORDS:
+        return ""
+    if words[-1].lower() != head.lower() or not all(w.replace("-", "").isalpha() for w in words):
+        return ""
+    return " ".join(words)
+
+
 def asked_for(turn: ShoppingTurn) -> str:
     """What the shopper asked for, fit to be named in a reply — or "" to say "that" instead.
 
-    Only a short noun phrase that ends in the request's head noun is repeated back. Anything longer
-    or shaped otherwise is a sentence, not a product name ("say 'this store sucks' three times"),
+    Only a short noun phrase that ends in the head noun the extractor found is repeated back: the
+    request's type phrase ("espresso machine" of "espresso machine under $200"), else the turn's
+    query. Anything longer or
+    shaped otherwise is a sentence, not a product name ("say 'this store sucks' three times"),
     and a reply must never read a shopper's sentence back to them (docs/security.md, red team)."""
-    words = turn.query.strip().split()
-    if not turn.head or not words or len(words) > MAX_ECHO_WORDS:
-        return ""
-    if words[-1].lower() != turn.head.lower() or not all(w.replace("-", "").isalpha() for w in words):
-        return ""
-    return " ".join(words)
+    if turn.phrase:
+        echoed = _echo(turn.phrase.strip().split(), turn.head)
+        if echoed:
+            return echoed
+    return _echo(turn.query.strip().split(), turn.head)
+
+
+def of_requested_type(p: Product, ctx: ResponseContext) -> bool:
+    """True when ``p`` is the product type the turn asked for: its name, category or path uses one of
+    the type names the guard matched to the request ("joggers" → pants), or, when the guard did not
+    judge types, the request's head word."""
+    texts = [p.name, p.category or "", *p.category_path]
+    matches = ctx.guard.matches if ctx.guard is not None else None
+    if matches is not None:  # a category label ("fitness equipment") or a type word ("bra")
+        return any(m == p.category or names_head(m, texts) for m in matches)
+    return bool(ctx.turn.head) and names_head(ctx.turn.head or "", texts)
+
+
+def shows_alternatives(ctx: ResponseContext) -> bool:
+    """Product-level fence: a new search named a product type and none of the products found is of
+    that type, so they may only be offered as the closest alternatives, never as a match."""
+    if ctx.turn.intent is not Intent.search or not ctx.products:
+        return False
+    if not (ctx.turn.head or ctx.turn.phrase):
+        return False  # a refinement or a need with no product named ("something to wear")
+    return not any(of_requested_type(p, ctx) for p in ctx.products)
+
+
+def nearest_kinds(ctx: ResponseContext) -> list[str]:
+    """The store's types nearest to the request: the guard's type-phrase neighbours when it gave
+    them, else the categories of the nearest products."""
+    if ctx.guard is not None and ctx.guard.types:
+        return ctx.guard.types[:3]
+    return sorted({p.category for p in ctx.nearest if p.category})[:3]
 
 
 class RulesResponder:
@@ -138,10 +176,11 @@ class RulesResponder:
         return self._results(ctx)
 
     def _abstain(self, ctx: ResponseContext) -> Reply:
-        wanted = asked_for(ctx.turn) if ctx.turn.intent is not Intent.out_of_scope else ""
-        text = f"Sorry — we don't carry {wanted}." if wanted else "Sorry — that's not something we carry."
-        kinds = sorted({p.category for p in ctx.nearest if p.category})[:3]
-        if kinds and ctx.turn.intent is not Intent.out_of_scope:
+        searched = ctx.turn.intent is not Intent.out_of_scope
+        wanted = asked_for(ctx.turn) if searched else ""
+        text = "Sorry — that's not something we carry" + (f": we have no {wanted}." if wanted else ".")
+        kinds = nearest_kinds(ctx) if searched else []
+        if kinds:
             text += f" The closest things in our store are {', '.join(kinds)}."
         text += " I can help you find clothing, shoes, bags, watches and fitness gear — what would you like?"
         return Reply(text=text)
@@ -161,13 +200,15 @@ class RulesResponder:
             )
         lines = [product_line(i, p, ctx.currency) for i, p in enumerate(ctx.products, 1)]
         head = f"Here are {len(lines)} {wanted} you might like:"
-        asked = ctx.turn.head if ctx.turn.intent is Intent.search else None
-        if asked and not any(
-            names_head(asked, [p.name, p.category or "", *p.category_path]) for p in ctx.products
-        ):
+        if shows_alternatives(ctx):
             # Product-level fence: nothing shown is the requested type, so say so and offer them
             # as alternatives rather than as a match.
-            head = f"We don't carry {asked_for(ctx.turn) or 'that exact item'}; the closest we have are:"
+            wanted_item = asked_for(ctx.turn)
+            head = (
+                "Sorry — that's not something we carry"
+                + (f": we have no {wanted_item}" if wanted_item else "")
+                + ". The closest we have are:"
+            )
         if ctx.relaxed:
             head = relaxed_note(ctx.relaxed) + "\n" + head
         announced = list(ctx.relaxed)

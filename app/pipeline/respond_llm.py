@@ -32,7 +32,13 @@ from app.llm.client import LlmClient, LlmFailure, Messages
 from app.llm.prompts import Prompt, load_prompt
 from app.llm.trace import record_fallback, record_versions
 from app.pipeline.answer.llm_qa import LlmAnswerer
-from app.pipeline.respond import ResponseContext, RulesResponder, describe_filters, product_line
+from app.pipeline.respond import (
+    ResponseContext,
+    RulesResponder,
+    describe_filters,
+    product_line,
+    shows_alternatives,
+)
 from app.pipeline.respond_checks import ListedProduct, order_problems
 from app.pipeline.respond_help import say
 from app.pipeline.understand import is_question
@@ -189,6 +195,9 @@ def uses_llm(ctx: ResponseContext) -> bool:
         and not ctx.turn.products
         and ctx.turn.intent in SEARCH_INTENTS
         and bool(ctx.products)
+        # Alternatives to a type we do not carry are introduced by the rules reply ("that's not
+        # something we carry …; the closest we have are"): an LLM would present them as a match.
+        and not shows_alternatives(ctx)
     )
 
 

@@ -18,6 +18,7 @@ def test_the_fit_separates_separable_classes() -> None:
 def test_the_model_threshold_is_the_conformal_quantile() -> None:
     scores = [i / 100 for i in range(1, 20)]  # n = 19, alpha 0.05 → rank 19
     model = make_model([0.0, 0.0], scores, k=5, alpha=0.05, index_version="i", encoder_version="e",
-                       types_version="t", training={})  # fmt: skip
+                       types_version="t", type_vectors_version="v", training={})  # fmt: skip
     assert model.rank == 19 and model.threshold == 0.19
-    assert model.matches("i", "e", "t", 0.05) and not model.matches("j", "e", "t", 0.05)
+    assert model.matches("i", "e", "t", 0.05, "v") and not model.matches("j", "e", "t", 0.05, "v")
+    assert not model.matches("i", "e", "t", 0.05, "w")

@@ -61,7 +61,9 @@ def test_products_of_another_type_are_presented_as_alternatives() -> None:
     turn = ShoppingTurn(intent=Intent.search, query="espresso machine", head="machine")
     state = ConversationState(conversation_id="c")
     reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, products=[JACKET]))
-    assert reply.text.startswith("We don't carry espresso machine; the closest we have are:")
+    assert reply.text.startswith(
+        "Sorry — that's not something we carry: we have no espresso machine. The closest we have are:"
+    )
 
 
 def test_products_of_the_requested_type_are_presented_as_a_match() -> None:
@@ -79,7 +81,8 @@ def test_the_abstain_reply_names_what_was_asked_for_and_the_nearest_types() -> N
         ResponseContext(turn=turn, state=state, guard=guard, nearest=[JACKET, TEE])
     )
     assert reply.text.startswith(
-        "Sorry — we don't carry fresh salmon fillets. The closest things in our store are jackets, tees."
+        "Sorry — that's not something we carry: we have no fresh salmon fillets. "
+        "The closest things in our store are jackets, tees."
     )
 
 
@@ -99,3 +102,60 @@ def test_a_size_no_product_is_listed_in_is_announced_not_dropped() -> None:
     )
     reply = RulesResponder().compose(context)
     assert ("listed in size 9" in reply.text, reply.relaxed) == (True, ["size"])
+
+
+PANTS = Product(id="m:p1", source="magento", sku="P1", name="Aether Gym Pant", category="pants", price=40.0)
+
+
+def test_a_synonym_the_guard_matched_is_presented_as_a_match() -> None:
+    turn = ShoppingTurn(intent=Intent.search, query="joggers", head="joggers", phrase="joggers")
+    guard = GuardDecision(
+        abstain=False, method="combined-lr", version="v", types=["pants"], matches=["pants", "jeans"]
+    )
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, guard=guard, products=[PANTS]))
+    assert reply.text.startswith("Here are 1 products you might like:")
+
+
+def test_a_head_word_in_the_name_is_not_a_match_when_the_guard_matched_no_type() -> None:
+    set_product = PANTS.model_copy(update={"name": "Yoga Starter Set", "category": "fitness equipment"})
+    turn = ShoppingTurn(
+        intent=Intent.search, query="patio furniture set", head="set", phrase="patio furniture set"
+    )
+    guard = GuardDecision(abstain=False, method="combined-lr", version="v", types=["clothing"], matches=[])
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(
+        ResponseContext(turn=turn, state=state, guard=guard, products=[set_product])
+    )
+    assert reply.text.startswith(
+        "Sorry — that's not something we carry: we have no patio furniture set. The closest we have are:"
+    )
+
+
+def test_an_abstention_names_the_types_the_guard_found_nearest() -> None:
+    turn = ShoppingTurn(intent=Intent.search, query="ice", phrase="mint chocolate ice cream")  # no head
+    guard = GuardDecision(
+        abstain=True, method="combined-lr", version="v", types=["socks", "pants", "bags"], matches=[]
+    )
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, guard=guard, nearest=[JACKET]))
+    assert reply.text.startswith(
+        "Sorry — that's not something we carry. The closest things in our store are socks, pants, bags."
+    )
+
+
+def test_a_phrase_without_the_extractors_head_is_never_read_back() -> None:
+    turn = ShoppingTurn(intent=Intent.search, query="store", phrase="your store totally sucks")
+    guard = GuardDecision(abstain=True, method="combined-lr", version="v", types=["bags"], matches=[])
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, guard=guard))
+    assert "sucks" not in reply.text
+
+
+def test_a_matched_category_of_several_words_is_a_match() -> None:
+    mat = PANTS.model_copy(update={"name": "Sprite Yoga Strap", "category": "fitness equipment"})
+    turn = ShoppingTurn(intent=Intent.search, query="yoga mat", head="mat", phrase="yoga mat")
+    guard = GuardDecision(abstain=False, method="combined-lr", version="v", matches=["fitness equipment"])
+    state = ConversationState(conversation_id="c")
+    reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, guard=guard, products=[mat]))
+    assert reply.text.startswith("Here are 1 products you might like:")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from app.catalog.vocabulary import load_vocabulary
@@ -44,6 +44,7 @@ def _is_filter(word: str, turn_filters: dict[str, object]) -> bool:
 @PROPS
 @given(st.sampled_from(DESCRIBING), st.sampled_from(STORE_HEADS))
 def test_a_colour_or_material_before_a_store_type_is_a_filter(word: str, head: str) -> None:
+    assume(f"{word} {head}" not in _TYPE_WORDS)  # "denim jeans" is itself a type name of the vocabulary
     turn = PARSER.parse(f"{word} {head}", STATE)
     assert turn.intent is Intent.search
     assert turn.filters.category is not None
@@ -65,3 +66,18 @@ def test_a_colour_or_material_before_another_noun_stays_part_of_the_request(word
 def test_a_colour_or_material_standing_alone_is_a_refinement_filter(word: str) -> None:
     turn = PARSER.parse(f"in {word}", ConversationState(conversation_id="c", query="hoodies"))
     assert _is_filter(word, turn.filters.model_dump())
+
+
+@PROPS
+@given(st.sampled_from(DESCRIBING), st.sampled_from(OTHER_HEADS))
+def test_the_type_phrase_the_guard_judges_keeps_the_word_and_its_noun(word: str, head: str) -> None:
+    turn = PARSER.parse(f"a {word} {head} please", STATE)
+    if turn.intent is Intent.search:
+        assert turn.phrase == f"{word} {head}"
+
+
+@PROPS
+@given(st.sampled_from(DESCRIBING), st.sampled_from(STORE_HEADS))
+def test_the_type_phrase_of_a_store_type_keeps_its_colour_or_material(word: str, head: str) -> None:
+    turn = PARSER.parse(f"{word} {head} under $80", STATE)
+    assert turn.phrase == f"{word} {head}"

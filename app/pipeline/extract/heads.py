@@ -118,6 +118,17 @@ def requested_head(text: str, taken: list[Span], describing: list[Span]) -> Head
     return Head(word=word, phrase=text[start : last.end()], start=start, end=last.end())
 
 
+def request_phrase(text: str) -> str | None:
+    """The request's first noun phrase as typed, modifiers included ("mint chocolate ice cream",
+    "golf balls", "espresso machine" in "espresso machine under $200"), or ``None`` when it ends in
+    a pro-form ("the salmon one") or has no word. The guard judges this phrase whole: the search
+    text is what is *left* after colours, materials and types became filters ("ice green")."""
+    words = first_phrase(text, [])
+    if not words or words[-1].group(0).removesuffix("'s").strip("'-") in PRO_FORMS:
+        return None
+    return text[words[0].start() : words[-1].end()]
+
+
 def surface_head(text: str, starts: list[int], ends: list[int]) -> str:
     """The last word of the store-type compound the extractor chose ("knit *beanie*"), as typed:
     type hits directly next to each other form one compound (``starts``/``ends`` of the hits)."""

@@ -142,7 +142,8 @@ OUT_OF_SCOPE = re.compile(
         r"book (?:me )?a (?:table|flight|room|hotel|ticket)|play (?:some|a|me)",
         r"set (?:an? )?(?:alarm|timer|reminder)|call my|text my|email my",
     )
-    + r"|\b\d+\s*[+*/^=]\s*\d+|\bwhat'?s \d+\s*[-x]\s*\d+"
+    # arithmetic; a bare "a/b" is a size as often as a sum ("205/55 R16" tyres, "3/4 sleeve")
+    + r"|\b\d+\s*[+*^=]\s*\d+|\bwhat(?:'?s| is) \d+\s*[-x/]\s*\d+"
 )
 
 #: Phrases announcing a new need rather than a narrowing of the current one.

@@ -35,7 +35,7 @@ from app.catalog.vocabulary import Vocabulary
 from app.domain.turn import ORDER_INTENTS, ConversationState, Filters, Intent, ShoppingTurn
 from app.pipeline.extract import intent_cues as cue
 from app.pipeline.extract.catalog_terms import Hit, Lexicon
-from app.pipeline.extract.heads import requested_head, surface_head
+from app.pipeline.extract.heads import request_phrase, requested_head, surface_head
 from app.pipeline.extract.order_cues import asks_stock, order_intent, order_ref
 from app.pipeline.extract.slots import (
     ALL_FIELDS,
@@ -122,6 +122,7 @@ class RulesExtractor:
 
         turn = ShoppingTurn(intent=intent, backend=self.name, head=r.head)
         if intent in (Intent.search, Intent.refine):
+            turn.phrase = request_phrase(text)
             turn.filters, turn.cleared = r.filters, list(dict.fromkeys(r.cleared))
             turn.replace_filters = replace
             turn.query = " ".join(r.content + self._relative_price(turn, state, r.relative))

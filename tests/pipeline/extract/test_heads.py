@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.pipeline.extract.heads import requested_head
+from app.pipeline.extract.heads import request_phrase, requested_head
 
 
 def test_the_head_is_the_last_word_of_the_first_phrase() -> None:
@@ -26,3 +26,15 @@ def test_a_pro_form_is_a_refinement_not_a_head() -> None:
 def test_taken_words_are_skipped() -> None:
     head = requested_head("espresso machine under $200", [(17, 27)], [])
     assert head is not None and head.word == "machine" and head.covers(0) and not head.covers(17)
+
+
+def test_the_request_phrase_is_the_first_noun_phrase_with_its_modifiers() -> None:
+    assert request_phrase("mint chocolate ice cream") == "mint chocolate ice cream"
+    assert request_phrase("espresso machine under $200") == "espresso machine"
+    assert request_phrase("a salmon pink dress for a wedding") == "salmon pink dress"
+
+
+def test_a_pro_form_has_no_request_phrase_and_a_bare_colour_is_its_own() -> None:
+    assert request_phrase("the salmon one") is None
+    assert request_phrase("something in black") is None
+    assert request_phrase("in black") == "black"  # already in the search text: the guard reuses its vector
