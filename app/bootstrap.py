@@ -34,6 +34,7 @@ from app.index.encoder_base import BaseEncoder
 from app.index.encoders import EncoderMismatch, open_encoder
 from app.index.factory import open_index
 from app.index.failsafe import FailSafeIndex
+from app.pipeline.answer.semantic import SemanticArm, SentenceEncoder
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
 from app.pipeline.guard import Guard
@@ -167,10 +168,17 @@ def make_extractor(
 
 
 def make_responder(
-    settings: Settings, catalog: CatalogSnapshot | None = None, llm: LlmClient | None = None
+    settings: Settings,
+    catalog: CatalogSnapshot | None = None,
+    llm: LlmClient | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> Responder:
-    """``settings.responder``: ``rules``, or ``llm`` wrapping the rules responder as its fallback."""
-    rules = RulesResponder(HelpReplies(load_policy(settings.policy_path, TOPICS), load_vocabulary()))
+    """``settings.responder``: ``rules``, or ``llm`` wrapping the rules responder as its fallback.
+    ``encoder`` (the search's MiniLM) is the semantic arm of product-QA sentence retrieval."""
+    semantic = SemanticArm(encoder) if encoder is not None else None
+    rules = RulesResponder(
+        HelpReplies(load_policy(settings.policy_path, TOPICS), load_vocabulary(), semantic=semantic)
+    )
     if settings.responder != "llm":
         return rules
     from app.llm.client import LlmClient
@@ -223,16 +231,17 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
     from recsys.serving import open_recommender  # lightgbm configured but untrained: fails here
 
     ranker, cross_sell = open_recommender(settings, index, store, catalog, encoder.version)
+    query_encoder = CachedEncoder.from_url(encoder, settings.redis_url, settings.embed_cache_ttl_s)
     pipeline = TurnPipeline(
         extractor=make_extractor(settings, store.brands(), catalog, llm),
         store=state,
-        encoder=CachedEncoder.from_url(encoder, settings.redis_url, settings.embed_cache_ttl_s),
+        encoder=query_encoder,
         guard=guard,
         retriever=Retriever(index, settings.retrieve_limit),
         ranker=ranker,
         cross_sell=cross_sell,
         understander=make_understander(catalog),
-        responder=make_responder(settings, catalog, llm),
+        responder=make_responder(settings, catalog, llm, query_encoder),
         logger=logger,
         orders=orders,
         catalog=catalog,

@@ -108,6 +108,8 @@ class RulesResponder:
         if ctx.guard is not None and ctx.guard.abstain:
             return self._abstain(ctx)
         if ctx.notice is not None:
+            if intent is Intent.product_question and ctx.turn.asks_stock and len(ctx.products) == 1:
+                return self.help.stock(ctx.message, ctx.products[0], ctx.notice)
             return Reply(text=ctx.notice)
         if intent is Intent.policy or (intent is Intent.out_of_scope and ctx.turn.topic):
             return self.help.store_help(ctx.turn.topic)

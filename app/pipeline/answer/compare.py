@@ -11,6 +11,7 @@ import re
 
 from app.domain.catalog import Product
 from app.pipeline.answer.qa import answer
+from app.pipeline.answer.semantic import SemanticArm
 
 _CHEAP = re.compile(r"\b(cheap|cheaper|cheapest|less expensive|affordable|lower price|budget)\b", re.I)
 _DEAR = re.compile(r"\b(pricier|priciest|more expensive|most expensive|dearer)\b", re.I)
@@ -18,7 +19,11 @@ _RATED = re.compile(r"\b(best|better|higher|highest|top)[ -]rated\b|\breviews?\b
 
 
 def compare(
-    question: str, products: list[Product], colours: set[str], sizes: set[str]
+    question: str,
+    products: list[Product],
+    colours: set[str],
+    sizes: set[str],
+    semantic: SemanticArm | None = None,
 ) -> tuple[Product, str] | None:
     if _CHEAP.search(question):
         p = min(products, key=lambda x: x.price)
@@ -32,7 +37,11 @@ def compare(
             p = max(rated, key=lambda x: (x.rating or 0.0, x.review_count))
             return p, f"it is rated {p.rating:.1f}/5 from {p.review_count} reviews."
         return None
-    yes = [(p, a) for p in products if (a := answer(question, p, colours, sizes)).verdict == "yes"]
+    yes = [
+        (p, a)
+        for p in products
+        if (a := answer(question, p, colours, sizes, semantic=semantic)).verdict == "yes"
+    ]
     if len(yes) == 1 and yes[0][1].evidence:
         return yes[0][0], f'its product information says "{yes[0][1].evidence}".'
     return None

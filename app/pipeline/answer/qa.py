@@ -9,13 +9,22 @@ no other product, no general knowledge. Every ``yes``/``no`` carries the verbati
 1. *Variant questions* — a catalog colour or size named in the question: ``yes`` when the product
    has it, ``no`` when the product lists its colours/sizes and that one is not among them
    (evidence: the list), ``unknown`` when the product lists none.
-2. *Feature questions* — the question's content words (stop words, the product's name words and
-   question verbs removed) are matched against each evidence span by stem (first five letters).
-   The span with the most matched stems wins (ties: the shorter span). If it matches at least one
+   *Measures* ("is the inseam 7 inches?") compare numbers in the same unit, on a span that names
+   what is measured (a span sharing a content word with the question: "5\" inseam."). *Materials*:
+   ``yes`` on a span naming the material; ``no`` only on a span that states the whole composition
+   ("100% polyester") or the same part in another material — never from a mere mention of another
+   material.
+2. *Feature questions, lexical arm* — the question's content words (stop words, discourse filler,
+   the product's name words and question verbs removed) are matched against each evidence span by
+   stem (first five letters). The span with the most matched stems wins; ties are broken by the
+   MiniLM arm (the span nearest in meaning), else the shorter span. If it matches at least one
    stem, the answer is ``yes``, or ``no`` when the matched word is negated in the span ("not",
    "no", "non-", "without"), or when the span states an opposite listed in ``OPPOSITES``
    ("snug" for "loose").
-3. Otherwise ``unknown``: a feature the text does not mention is not a ``no``.
+3. *Feature questions, MiniLM arm* (``semantic.SemanticArm``) — when no span shares a word with
+   the question, the description clause nearest in meaning answers ``yes`` if it is clearly the
+   one (cosine and margin thresholds of ``semantic``) and carries no negation; it never says ``no``.
+4. Otherwise ``unknown``: a feature the text does not mention is not a ``no``.
 """
 
 from __future__ import annotations
@@ -26,13 +35,30 @@ from collections.abc import Set as AbstractSet
 from pydantic import BaseModel
 
 from app.domain.catalog import Product
+from app.pipeline.answer.semantic import SemanticArm
 from app.pipeline.extract.word_lists import FUNCTION_WORDS
 from app.pipeline.references import words
 
 STOP = FUNCTION_WORDS | frozenset(
     [
         "actually",
+        "again",
         "also",
+        "either",
+        "even",
+        "exactly",
+        "guys",
+        "hey",
+        "maybe",
+        "perhaps",
+        "pls",
+        "probably",
+        "still",
+        "sure",
+        "thanks",
+        "then",
+        "well",
+        "wondering",
         "anything",
         "are",
         "as",
@@ -115,7 +141,7 @@ PHRASE_OPPOSITES: dict[str, tuple[str, ...]] = {
     "high-waisted": ("low-rise", "low rise"),
     "high rise": ("low-rise", "low rise"),
 }
-#: Materials a question may ask about, beyond the store taxonomy's (checked by ``material``).
+#: Materials a question may ask about, beyond the store taxonomy's (checked by ``_material``).
 EXTRA_MATERIALS = ("steel", "stainless steel", "plastic", "nylon", "rubber", "metal", "silicone", "aluminum")
 _UNITS = {
     "inch": ('"', "in", "inch", "inches", "”"),
@@ -136,6 +162,9 @@ OPPOSITES: dict[str, tuple[str, ...]] = {
     "included": ("sold separately", "not included"),
 }
 _NEG = re.compile(r"\b(?:not|no|non|without|never|free of)\b[\s-]*(?:\w+[\s-]+){0,2}$", re.IGNORECASE)
+#: A span that states what the product (or a part) is made of, not a mere mention of a material.
+_COMPOSITION = re.compile(r"\d+\s*%|\bmade (?:of|from|with)\b|\bconstruct|\bcrafted (?:of|from)\b", re.I)
+_NEG_WORD = re.compile(r"\b(?:not|no|non|without|never)\b", re.IGNORECASE)
 _SENT = re.compile(r"(?<=[.!?•;])\s+|\n+|\s*•\s*")
 
 
@@ -188,22 +217,38 @@ def _variant(question: set[str], p: Product, colours: set[str], sizes: set[str])
     return None
 
 
+def variant_answer(question: str, p: Product, colours: set[str], sizes: set[str]) -> Answer | None:
+    """Rule 1 alone: whether the product comes in the colour/size the question names (None when it
+    names none)."""
+    return _variant(set(words(question)), p, colours, {s.lower() for s in sizes})
+
+
 def _unit(raw: str) -> str | None:
     raw = raw.lower()
     return next((u for u, forms in _UNITS.items() if raw in forms), None)
 
 
-def _measure(question: str, spans: list[str]) -> Answer | None:
-    """'is the inseam 7 inches?' against '5" inseam.': same unit, compare the numbers."""
-    asked = [(float(n), _unit(u)) for n, u in _NUM.findall(question)]
+def _measure(question: str, spans: list[str], name: str = "") -> Answer | None:
+    """'is the inseam 7 inches?' against '5" inseam.': same unit, compare the numbers — on a span
+    that names what the question measures (a shared content word), never on another measure of the
+    product ('Strap fits 7" to 10".' says nothing about an inseam). A range ('7" to 10"') holds the
+    numbers inside it."""
+    in_name = {(float(n), _unit(u)) for n, u in _NUM.findall(name)}
+    asked = [(float(n), _unit(u)) for n, u in _NUM.findall(question) if (float(n), _unit(u)) not in in_name]
     if not asked:
         return None
     value, unit = asked[0]
-    for span in spans:
-        for n, u in _NUM.findall(span):
-            if _unit(u) == unit:
-                return Answer(verdict="yes" if float(n) == value else "no", evidence=span)
-    return None
+    gone = set(words(name)) | STOP
+    about = {stem(w) for w in words(_NUM.sub(" ", question)) if w not in gone and not w[0].isdigit()}
+    measured = [(span, [float(n) for n, u in _NUM.findall(span) if _unit(u) == unit]) for span in spans]
+    measured = [(span, found) for span, found in measured if found]
+    one_value = len({v for _, found in measured for v in found}) == 1  # "is it 10 pounds?" on "15 lbs."
+    for span, found in measured:
+        if not (about & _stems(_NUM.sub(" ", span)) or (not about and one_value)):
+            continue
+        inside = min(found) <= value <= max(found) if len(found) == 2 and " to " in span else value in found
+        return Answer(verdict="yes" if inside else "no", evidence=span)
+    return Answer(verdict="unknown")
 
 
 def _material(question: str, p: Product, materials: set[str], spans: list[str]) -> Answer | None:
@@ -216,8 +261,10 @@ def _material(question: str, p: Product, materials: set[str], spans: list[str]) 
     for span in spans:
         if any(re.search(r"\b" + re.escape(m) + r"\b", span.lower()) for m in asked):
             return Answer(verdict="yes", evidence=span)
+    parts = {stem(w) for w in words(low) if w not in STOP and w not in materials and len(w) > 2}
     for span in spans:
-        if any(re.search(r"\b" + re.escape(m) + r"\b", span.lower()) for m in materials):
+        says = [m for m in materials if re.search(r"\b" + re.escape(m) + r"\b", span.lower())]
+        if says and (_COMPOSITION.search(span) or parts & _stems(span)):
             return Answer(verdict="no", evidence=span)
     return None
 
@@ -238,10 +285,15 @@ def _negated(span: str, word_stem: str) -> bool:
 
 
 def answer(
-    question: str, p: Product, colours: set[str], sizes: set[str], materials: AbstractSet[str] = frozenset()
+    question: str,
+    p: Product,
+    colours: set[str],
+    sizes: set[str],
+    materials: AbstractSet[str] = frozenset(),
+    semantic: SemanticArm | None = None,
 ) -> Answer:
     """The decision rule of the module docstring; ``colours``/``sizes``/``materials`` are the
-    store's words."""
+    store's words, ``semantic`` the MiniLM arm (without it, rules 2 and 4 only)."""
     tokens = words(question)
     asked = set(tokens)
     found = _variant(asked, p, colours, {s.lower() for s in sizes})
@@ -249,7 +301,7 @@ def answer(
         return found
     spans = evidence_spans(p)
     found = (
-        _measure(question, spans)
+        _measure(question, spans, p.name)
         or _material(question, p, {*materials, *EXTRA_MATERIALS}, spans)
         or _phrase_opposite(question, spans)
     )
@@ -259,22 +311,32 @@ def answer(
     content = [t for t in tokens if t not in STOP and t not in name and len(t) > 2]
     if not content:
         return Answer(verdict="unknown")
-    stems = {stem(t) for t in content}
-    best: tuple[int, int, str] | None = None
-    for span in spans:
-        span_stems = _stems(span)
-        n = len(stems & span_stems)
-        if n and (best is None or (n, -len(span)) > (best[0], best[1])):
-            best = (n, -len(span), span)
-    if best is not None:
-        span = best[2]
+    span = _lexical(content, spans, semantic)
+    if span is not None:
         matched = [t for t in content if stem(t) in _stems(span)]
         if any(_negated(span, stem(t)) for t in matched):
             return Answer(verdict="no", evidence=span)
         return Answer(verdict="yes", evidence=span)
     for t in content:
         for opposite in OPPOSITES.get(t, ()):
-            for span in evidence_spans(p):
+            for span in spans:
                 if re.search(r"\b" + re.escape(opposite) + r"\b", span.lower()):
                     return Answer(verdict="no", evidence=span)
+    clause = semantic.paraphrase(" ".join(content), p) if semantic is not None else None
+    if clause is not None and not _NEG_WORD.search(clause):
+        return Answer(verdict="yes", evidence=clause)
     return Answer(verdict="unknown")
+
+
+def _lexical(content: list[str], spans: list[str], semantic: SemanticArm | None) -> str | None:
+    """Rule 2's span: the most matched stems; ties by meaning (MiniLM), then the shorter span."""
+    stems = {stem(t) for t in content}
+    counts = [len(stems & _stems(span)) for span in spans]
+    top = max(counts, default=0)
+    if not top:
+        return None
+    tied = [span for span, n in zip(spans, counts, strict=True) if n == top]
+    if len(tied) > 1 and semantic is not None:
+        sims = semantic.similarities(" ".join(content), tied)
+        return max(zip(tied, sims, strict=True), key=lambda x: (round(x[1], 6), -len(x[0])))[0]
+    return min(tied, key=len)
