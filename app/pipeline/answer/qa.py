@@ -16,11 +16,15 @@ no other product, no general knowledge. Every ``yes``/``no`` carries the verbati
    material.
 2. *Feature questions, lexical arm* — the question's content words (stop words, discourse filler,
    the product's name words and question verbs removed) are matched against each evidence span by
-   stem (first five letters). The span with the most matched stems wins; ties are broken by the
+   stem (first five letters; a word of four letters or fewer also by inflection: "zip" →
+   "zipper"). The span with the most matched words wins; ties are broken by the
    MiniLM arm (the span nearest in meaning), else the shorter span. If it matches at least one
    stem, the answer is ``yes``, or ``no`` when the matched word is negated in the span ("not",
-   "no", "non-", "without"), or when the span states an opposite listed in ``OPPOSITES``
-   ("snug" for "loose").
+   "no", "non-", "without"), or when it states the opposite of an unmatched word ("Short
+   sleeves." for "are the sleeves long?"). A span matching only a *part* ("Raglan sleeves.") while
+   the asked feature is unmatched ("thumbholes") answers ``unknown``. With no matching span, an
+   opposite listed in ``OPPOSITES`` ("snug" for "loose") is a ``no`` when stated about the same
+   part ("Short sleeves." does not answer "is it long?").
 3. *Feature questions, MiniLM arm* (``semantic.SemanticArm``) — when no span shares a word with
    the question, the description clause nearest in meaning answers ``yes`` if it is clearly the
    one (cosine and margin thresholds of ``semantic``) and carries no negation; it never says ``no``.
@@ -141,6 +145,37 @@ PHRASE_OPPOSITES: dict[str, tuple[str, ...]] = {
     "high-waisted": ("low-rise", "low rise"),
     "high rise": ("low-rise", "low rise"),
 }
+#: Parts of a product an opposite may be stated about (``_other_part``).
+PARTS = frozenset(
+    [
+        "sleeve",
+        "sleeves",
+        "leg",
+        "legs",
+        "inseam",
+        "hem",
+        "strap",
+        "straps",
+        "band",
+        "waistband",
+        "hood",
+        "collar",
+        "cuffs",
+        "cuff",
+        "zipper",
+        "zip",
+        "pocket",
+        "pockets",
+        "liner",
+        "lining",
+        "sole",
+        "heel",
+        "toe",
+        "laces",
+        "handle",
+        "handles",
+    ]
+)
 #: Materials a question may ask about, beyond the store taxonomy's (checked by ``_material``).
 EXTRA_MATERIALS = ("steel", "stainless steel", "plastic", "nylon", "rubber", "metal", "silicone", "aluminum")
 _UNITS = {
@@ -164,6 +199,7 @@ OPPOSITES: dict[str, tuple[str, ...]] = {
 _NEG = re.compile(r"\b(?:not|no|non|without|never|free of)\b[\s-]*(?:\w+[\s-]+){0,2}$", re.IGNORECASE)
 #: A span that states what the product (or a part) is made of, not a mere mention of a material.
 _COMPOSITION = re.compile(r"\d+\s*%|\bmade (?:of|from|with)\b|\bconstruct|\bcrafted (?:of|from)\b", re.I)
+_INFLECTIONS = frozenset({"s", "es", "ed", "ing", "per", "pers", "pered", "ped", "ping"})
 _NEG_WORD = re.compile(r"\b(?:not|no|non|without|never)\b", re.IGNORECASE)
 _SENT = re.compile(r"(?<=[.!?•;])\s+|\n+|\s*•\s*")
 
@@ -279,6 +315,12 @@ def _phrase_opposite(question: str, spans: list[str]) -> Answer | None:
     return None
 
 
+def _other_part(span: str, asked: set[str]) -> bool:
+    """The span is about a part the question does not name ("Short sleeves." says nothing about
+    whether the garment is long)."""
+    return bool({stem(w) for w in words(span) if w in PARTS} - {stem(w) for w in asked})
+
+
 def _negated(span: str, word_stem: str) -> bool:
     low = span.lower()
     return any(_NEG.search(low[: m.start()]) for m in re.finditer(r"\b" + re.escape(word_stem), low))
@@ -313,14 +355,25 @@ def answer(
         return Answer(verdict="unknown")
     span = _lexical(content, spans, semantic)
     if span is not None:
-        matched = [t for t in content if stem(t) in _stems(span)]
-        if any(_negated(span, stem(t)) for t in matched):
-            return Answer(verdict="no", evidence=span)
+        matched = [t for t in content if _hit(t, span)]
+        unmatched = [t for t in content if t not in matched]
+        if any(_negated(span, stem(t)) for t in matched) or any(
+            re.search(r"\b" + re.escape(o) + r"\b", span.lower())
+            for t in unmatched
+            for o in OPPOSITES.get(t, ())
+        ):
+            return Answer(
+                verdict="no", evidence=span
+            )  # "not waterproof"; "Short sleeves." for "long sleeves?"
+        if all(t in PARTS for t in matched) and any(t not in PARTS for t in unmatched):
+            return Answer(verdict="unknown")  # "Raglan sleeves." says nothing about thumbholes
         return Answer(verdict="yes", evidence=span)
     for t in content:
         for opposite in OPPOSITES.get(t, ()):
             for span in spans:
-                if re.search(r"\b" + re.escape(opposite) + r"\b", span.lower()):
+                if re.search(r"\b" + re.escape(opposite) + r"\b", span.lower()) and not _other_part(
+                    span, asked
+                ):
                     return Answer(verdict="no", evidence=span)
     clause = semantic.paraphrase(" ".join(content), p) if semantic is not None else None
     if clause is not None and not _NEG_WORD.search(clause):
@@ -328,10 +381,18 @@ def answer(
     return Answer(verdict="unknown")
 
 
+def _hit(word: str, span: str) -> bool:
+    """``word`` is in ``span`` by stem, or a short word by an inflection ("zip" → "zipper")."""
+    if stem(word) in _stems(span):
+        return True
+    return len(word) <= 4 and any(
+        w.startswith(word) and w[len(word) :] in _INFLECTIONS for w in re.split(r"[\s-]+", span.lower())
+    )
+
+
 def _lexical(content: list[str], spans: list[str], semantic: SemanticArm | None) -> str | None:
-    """Rule 2's span: the most matched stems; ties by meaning (MiniLM), then the shorter span."""
-    stems = {stem(t) for t in content}
-    counts = [len(stems & _stems(span)) for span in spans]
+    """Rule 2's span: the most matched words; ties by meaning (MiniLM), then the shorter span."""
+    counts = [sum(_hit(t, span) for t in set(content)) for span in spans]
     top = max(counts, default=0)
     if not top:
         return None

@@ -33,7 +33,7 @@ from app.pipeline.references import words
 MIN_COSINE = 0.45
 MIN_MARGIN = 0.15
 _SENTENCE = re.compile(r"(?<=[.!?•;])\s+|\n+|\s*•\s*")
-_JOINT = re.compile(r",\s+|;\s+|\s+(?:while|such as|and)\s+", re.IGNORECASE)
+_JOINT = re.compile(r"(?:,|;)?\s+(?:while|such as|and)\s+|,\s+|;\s+", re.IGNORECASE)
 
 
 def _same(a: set[str], b: set[str]) -> bool:

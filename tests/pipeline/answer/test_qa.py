@@ -58,3 +58,77 @@ def test_comparison_on_price_picks_the_cheaper() -> None:
     dear = pullover(id="magento:B", name="B Tee", price=40.0)
     pick = compare("which one is cheaper?", [dear, cheap], COLOURS, SIZES)
     assert pick is not None and pick[0].id == "magento:A"
+
+
+def gear(description: str, name: str = "Cardio Ball") -> Product:
+    return pullover(
+        id="magento:G", name=name, category="fitness equipment", description=description,
+        colors=[], sizes=[], materials=[],
+    )  # fmt: skip
+
+
+def test_a_measure_of_another_part_does_not_answer() -> None:
+    """'Strap fits 7" to 10".' says nothing about an inseam: no number of the same unit will do."""
+    a = answer("is the inseam 7 inches?", gear('Strap fits 7" to 10".'), COLOURS, SIZES)
+    assert a.verdict == "unknown"
+
+
+def test_a_measure_of_the_part_asked_is_compared() -> None:
+    a = answer("is the inseam 7 inches?", gear('Quick-dry fabric.\n5" inseam.'), COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("no", '5" inseam.')
+
+
+def test_a_value_inside_a_stated_range_is_yes() -> None:
+    a = answer("will the strap fit 8 inches?", gear('Strap fits 7" to 10".'), COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", 'Strap fits 7" to 10".')
+
+
+def test_a_bare_measure_meets_the_one_value_the_text_states() -> None:
+    a = answer("is it 10 pounds?", gear("Durable plastic shell with sand fill.\n15 lbs."), COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("no", "15 lbs.")
+
+
+def test_a_number_in_the_products_name_is_not_a_measure_question() -> None:
+    ball = gear("Anti-burst construction.\nHand pump included.", name="Sprite Stasis Ball 55 cm")
+    a = answer("sprite stasis ball 55 cm - does it come with a pump", ball, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Hand pump included.")
+
+
+def test_a_stated_construction_in_another_material_is_no() -> None:
+    bag = gear("Fits inside a locker.\nDurable nylon construction.")
+    a = answer("is it leather?", bag, COLOURS, SIZES, {"leather", "nylon"})
+    assert (a.verdict, a.evidence) == ("no", "Durable nylon construction.")
+
+
+def test_a_mere_mention_of_another_material_is_not_a_no() -> None:
+    bottle = gear("A metal carabiner clip attaches it to a bag.\nGrooved sides for an easy grip.")
+    assert answer("is it stainless steel?", bottle, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_discourse_filler_matches_nothing() -> None:
+    """'as well' is not a feature: a description that says 'well' does not answer 'wheels'."""
+    bag = gear("Holds up well on long trips.\nDual top handles.")
+    assert answer("does that one have wheels as well?", bag, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_an_opposite_about_another_part_is_not_a_no() -> None:
+    tee = pullover(description="Crew neckline.\nShort sleeves.")
+    assert answer("is it long?", tee, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_an_opposite_about_the_part_asked_is_no() -> None:
+    tee = pullover(description="Crew neckline.\nShort sleeves.")
+    a = answer("are the sleeves long?", tee, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("no", "Short sleeves.")
+
+
+def test_a_span_about_the_part_but_not_the_feature_is_unknown() -> None:
+    """'Raglan sleeves.' is about sleeves, not thumbholes: matching the part alone is no answer."""
+    hoodie = pullover(description="Raglan sleeves.\nFront hand pockets.")
+    assert answer("any thumbholes on the sleeves?", hoodie, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_a_short_word_meets_its_inflected_form() -> None:
+    pant = pullover(description="Insulated lining.\nTwo zipper pockets.")
+    a = answer("do the pockets zip?", pant, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Two zipper pockets.")
