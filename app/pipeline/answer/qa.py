@@ -39,163 +39,10 @@ from collections.abc import Set as AbstractSet
 from pydantic import BaseModel
 
 from app.domain.catalog import Product
+from app.pipeline.answer.lexicon import EXTRA_MATERIALS, NUM, OPPOSITES, PARTS, PHRASE_OPPOSITES, STOP, UNITS
 from app.pipeline.answer.semantic import SemanticArm
-from app.pipeline.extract.word_lists import FUNCTION_WORDS
 from app.pipeline.references import words
 
-STOP = FUNCTION_WORDS | frozenset(
-    [
-        "actually",
-        "again",
-        "also",
-        "either",
-        "even",
-        "exactly",
-        "guys",
-        "hey",
-        "maybe",
-        "perhaps",
-        "pls",
-        "probably",
-        "still",
-        "sure",
-        "thanks",
-        "then",
-        "well",
-        "wondering",
-        "anything",
-        "are",
-        "as",
-        "available",
-        "be",
-        "been",
-        "being",
-        "bit",
-        "but",
-        "buy",
-        "come",
-        "comes",
-        "coming",
-        "could",
-        "did",
-        "doe",
-        "fit",
-        "fits",
-        "get",
-        "go",
-        "good",
-        "got",
-        "had",
-        "if",
-        "it's",
-        "item",
-        "just",
-        "kind",
-        "know",
-        "like",
-        "lot",
-        "made",
-        "make",
-        "many",
-        "much",
-        "need",
-        "offer",
-        "offered",
-        "ok",
-        "okay",
-        "please",
-        "product",
-        "really",
-        "should",
-        "so",
-        "something",
-        "sort",
-        "tell",
-        "their",
-        "them",
-        "there",
-        "they",
-        "thing",
-        "too",
-        "type",
-        "us",
-        "use",
-        "used",
-        "using",
-        "very",
-        "want",
-        "was",
-        "wear",
-        "were",
-        "who",
-        "will",
-        "worn",
-        "would",
-    ]
-)
-#: Phrase-level opposites: a question naming the key, on a product whose text states a value,
-#: is answered ``no`` with that span ("is it a pullover?" on "Gray full zip hoodie").
-PHRASE_OPPOSITES: dict[str, tuple[str, ...]] = {
-    "full zip": ("pullover", "half zip", "1/4 zip", "quarter zip"),
-    "full-zip": ("pullover", "half zip", "1/4 zip", "quarter zip"),
-    "pullover": ("full zip", "full-zip", "zip-up"),
-    "low rise": ("high-waisted", "high waisted", "high-rise", "high rise"),
-    "low-rise": ("high-waisted", "high waisted", "high-rise", "high rise"),
-    "high waisted": ("low-rise", "low rise"),
-    "high-waisted": ("low-rise", "low rise"),
-    "high rise": ("low-rise", "low rise"),
-}
-#: Parts of a product an opposite may be stated about (``_other_part``).
-PARTS = frozenset(
-    [
-        "sleeve",
-        "sleeves",
-        "leg",
-        "legs",
-        "inseam",
-        "hem",
-        "strap",
-        "straps",
-        "band",
-        "waistband",
-        "hood",
-        "collar",
-        "cuffs",
-        "cuff",
-        "zipper",
-        "zip",
-        "pocket",
-        "pockets",
-        "liner",
-        "lining",
-        "sole",
-        "heel",
-        "toe",
-        "laces",
-        "handle",
-        "handles",
-    ]
-)
-#: Materials a question may ask about, beyond the store taxonomy's (checked by ``_material``).
-EXTRA_MATERIALS = ("steel", "stainless steel", "plastic", "nylon", "rubber", "metal", "silicone", "aluminum")
-_UNITS = {
-    "inch": ('"', "in", "inch", "inches", "”"),
-    "lb": ("lb", "lbs", "pound", "pounds"),
-    "cm": ("cm",),
-    "oz": ("oz", "ounce", "ounces"),
-}
-_NUM = re.compile(r'(\d+(?:\.\d+)?)\s*(inches|inch|in\b|"|”|lbs|lb|pounds|pound|cm|oz|ounces|ounce)', re.I)
-OPPOSITES: dict[str, tuple[str, ...]] = {
-    "loose": ("snug", "slim", "fitted", "tight", "compression", "form-fitting"),
-    "tight": ("loose", "relaxed", "roomy"),
-    "heavy": ("light", "lightweight"),
-    "heavyweight": ("light", "lightweight"),
-    "rubber": ("leather",),
-    "plastic": ("leather", "metal", "steel"),
-    "long": ("short", "cropped"),
-    "short": ("long", "full-length"),
-    "included": ("sold separately", "not included"),
-}
 _NEG = re.compile(r"\b(?:not|no|non|without|never|free of)\b[\s-]*(?:\w+[\s-]+){0,2}$", re.IGNORECASE)
 #: A span that states what the product (or a part) is made of, not a mere mention of a material.
 _COMPOSITION = re.compile(r"\d+\s*%|\bmade (?:of|from|with)\b|\bconstruct|\bcrafted (?:of|from)\b", re.I)
@@ -261,7 +108,7 @@ def variant_answer(question: str, p: Product, colours: set[str], sizes: set[str]
 
 def _unit(raw: str) -> str | None:
     raw = raw.lower()
-    return next((u for u, forms in _UNITS.items() if raw in forms), None)
+    return next((u for u, forms in UNITS.items() if raw in forms), None)
 
 
 def _measure(question: str, spans: list[str], name: str = "") -> Answer | None:
@@ -269,18 +116,18 @@ def _measure(question: str, spans: list[str], name: str = "") -> Answer | None:
     that names what the question measures (a shared content word), never on another measure of the
     product ('Strap fits 7" to 10".' says nothing about an inseam). A range ('7" to 10"') holds the
     numbers inside it."""
-    in_name = {(float(n), _unit(u)) for n, u in _NUM.findall(name)}
-    asked = [(float(n), _unit(u)) for n, u in _NUM.findall(question) if (float(n), _unit(u)) not in in_name]
+    in_name = {(float(n), _unit(u)) for n, u in NUM.findall(name)}
+    asked = [(float(n), _unit(u)) for n, u in NUM.findall(question) if (float(n), _unit(u)) not in in_name]
     if not asked:
         return None
     value, unit = asked[0]
     gone = set(words(name)) | STOP
-    about = {stem(w) for w in words(_NUM.sub(" ", question)) if w not in gone and not w[0].isdigit()}
-    measured = [(span, [float(n) for n, u in _NUM.findall(span) if _unit(u) == unit]) for span in spans]
+    about = {stem(w) for w in words(NUM.sub(" ", question)) if w not in gone and not w[0].isdigit()}
+    measured = [(span, [float(n) for n, u in NUM.findall(span) if _unit(u) == unit]) for span in spans]
     measured = [(span, found) for span, found in measured if found]
     one_value = len({v for _, found in measured for v in found}) == 1  # "is it 10 pounds?" on "15 lbs."
     for span, found in measured:
-        if not (about & _stems(_NUM.sub(" ", span)) or (not about and one_value)):
+        if not (about & _stems(NUM.sub(" ", span)) or (not about and one_value)):
             continue
         inside = min(found) <= value <= max(found) if len(found) == 2 and " to " in span else value in found
         return Answer(verdict="yes" if inside else "no", evidence=span)

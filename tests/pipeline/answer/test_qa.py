@@ -132,3 +132,28 @@ def test_a_short_word_meets_its_inflected_form() -> None:
     pant = pullover(description="Insulated lining.\nTwo zipper pockets.")
     a = answer("do the pockets zip?", pant, COLOURS, SIZES)
     assert (a.verdict, a.evidence) == ("yes", "Two zipper pockets.")
+
+
+def test_a_comparative_on_a_measure_compares_the_stated_numbers() -> None:
+    cobalt = pullover(
+        id="magento:MSH01", name="Cobalt CoolTech Fitness Short", description='Mesh panels.\n5" inseam.'
+    )
+    rapha = pullover(
+        id="magento:MSH07", name="Rapha Sports Short", description='Compression liner.\nInseam: 8".'
+    )
+    pick = compare("which has the longer inseam, cobalt or rapha", [cobalt, rapha], COLOURS, SIZES)
+    assert pick == (rapha, 'its product information says "Inseam: 8".".')
+
+
+def test_a_comparative_adjective_is_asked_in_base_form() -> None:
+    warm = pullover(id="magento:A", name="A Jacket", description="Warm fleece lining.")
+    shell = pullover(id="magento:B", name="B Jacket", description="Packable shell.")
+    pick = compare("which one is warmer?", [shell, warm], COLOURS, SIZES)
+    assert pick == (warm, 'its product information says "Warm fleece lining.".')
+
+
+def test_a_feature_only_one_name_has_picks_that_product() -> None:
+    geo = pullover(id="magento:MP03", name="Geo Insulated Jogging Pant", description="Zipper pockets.")
+    mithra = pullover(id="magento:MP06", name="Mithra Warmup Pant", description="Ankle zips.")
+    pick = compare("which of these two is the insulated one?", [mithra, geo], COLOURS, SIZES)
+    assert pick == (geo, 'its name says so: "Geo Insulated Jogging Pant".')
