@@ -12,7 +12,13 @@ It serves two places in the decision rule of ``qa``:
   runner-up. MiniLM puts antonyms and mere topic neighbours close ("pockets" ~ "shorts" 0.60,
   "heavy" ~ "lightweight" 0.77), so the arm never says ``no`` and stays silent when the nearest
   clause is not clearly apart — a missed paraphrase is "doesn't say", never an invented claim.
-  Both figures were set on the dev split's product questions (no test item was read).
+  Both figures were set on the dev split's product questions (no test item was read) and checked
+  against 1,200 random (product, common question) pairs of the catalog: at 0.50 the arm answered 6,
+  each quoting a clause that does say it ("can I wear it to the gym?" → "workout pants"); at 0.45
+  it also quoted "Moisture wicking." for "is it waterproof?", which is why the bar is 0.50. Only
+  *informative* clauses compete (not "Denim shorts by Elitelligence in men's clothing.", which says
+  what the product is), and only among ``MIN_CLAUSES`` or more: with one or two clauses, being
+  "clearly apart from the runner-up" means nothing.
 
 Clauses are description sentences cut at commas, semicolons and "while / such as / and" joints, so a
 quote is a verbatim substring of the description ("a pedometer").
@@ -30,8 +36,11 @@ import numpy as np
 from app.domain.catalog import Product
 from app.pipeline.references import words
 
-MIN_COSINE = 0.45
+MIN_COSINE = 0.5
 MIN_MARGIN = 0.15
+MIN_CLAUSES = 3
+#: Words that carry no feature (an identity clause is no evidence: ``informative``).
+_FILLER = frozenset({"the", "and", "for", "with", "from", "this", "that", "its", "are", "you", "your"})
 _SENTENCE = re.compile(r"(?<=[.!?•;])\s+|\n+|\s*•\s*")
 _JOINT = re.compile(r"(?:,|;)?\s+(?:while|such as|and)\s+|,\s+|;\s+", re.IGNORECASE)
 
@@ -39,6 +48,20 @@ _JOINT = re.compile(r"(?:,|;)?\s+(?:while|such as|and)\s+|,\s+|;\s+", re.IGNOREC
 def _same(a: set[str], b: set[str]) -> bool:
     """One span's words inside the other's: the same statement, not a rival one."""
     return a <= b or b <= a
+
+
+def informative(p: Product) -> list[str]:
+    """Clauses that state something beyond what the product is: "Denim shorts by Elitelligence in
+    men's clothing." or the style value "jacket" say nothing about pockets or hoods."""
+    identity = {
+        w
+        for text in (p.name, p.brand or "", p.category or "", p.gender or "", *p.category_path)
+        for w in words(text)
+    }
+    identity |= {w + "s" for w in identity} | {w.rstrip("s") for w in identity}
+    return [
+        c for c in clauses(p) if any(len(w) > 2 and w not in identity and w not in _FILLER for w in words(c))
+    ]
 
 
 class SentenceEncoder(Protocol):
@@ -87,10 +110,10 @@ class SemanticArm:
 
     def paraphrase(self, query: str, p: Product) -> str | None:
         """The clause that clearly says what ``query`` asks, or None (see the module docstring)."""
-        spans = clauses(p)
+        spans = informative(p)
+        if len(spans) < MIN_CLAUSES:
+            return None  # with one or two clauses, "clearly apart from the rest" means nothing
         sims = self.similarities(query, spans)
-        if not sims:
-            return None
         order = sorted(range(len(spans)), key=lambda i: -sims[i])
         best = sims[order[0]]
         # the runner-up is another statement: an attribute value and a clause that contains it

@@ -6,7 +6,7 @@ import pytest
 from app.domain.catalog import Product
 from app.index.embedder import Encoder
 from app.pipeline.answer.qa import answer
-from app.pipeline.answer.semantic import SemanticArm, clauses
+from app.pipeline.answer.semantic import SemanticArm, clauses, informative
 
 DUFFLE = Product.model_validate(
     dict(
@@ -61,3 +61,20 @@ def test_the_minilm_arm_never_answers_no(arm: SemanticArm) -> None:
         update={"description": "Not waterproof, so keep it indoors.\nDual top handles."}
     )
     assert answer(QUESTION, light, set(), set(), semantic=arm).verdict != "no"
+
+
+def test_a_clause_that_only_says_what_the_product_is_is_not_evidence() -> None:
+    shorts = Product.model_validate(
+        dict(
+            id="kibana:denim-shorts", source="kibana", sku="ds", name="Denim shorts", brand="Elitelligence",
+            description="Denim shorts by Elitelligence in men's clothing. Available in blue.",
+            category="shorts", category_path=["Men", "Clothing"], gender="men", price=20.0,
+        )
+    )  # fmt: skip
+    assert informative(shorts) == ["Available in blue."]
+
+
+@pytest.mark.slow  # loads MiniLM
+def test_too_few_clauses_never_make_a_paraphrase(arm: SemanticArm) -> None:
+    shorts = DUFFLE.model_copy(update={"description": "Denim shorts by Elitelligence. Available in blue."})
+    assert arm.paraphrase("pockets", shorts) is None
