@@ -160,3 +160,14 @@ OPPOSITES: dict[str, tuple[str, ...]] = {
     "short": ("long", "full-length"),
     "included": ("sold separately", "not included"),
 }
+#: Words around a material that add no claim of their own ("is it mostly cotton?").
+MATERIAL_HEDGES = frozenset(
+    {"mostly", "made", "contain", "contains", "material", "fabric", "real", "genuine", "any"}
+)
+#: Colour names a "light"/"dark" before them turns into a shade ("Light blue"), not a weight.
+COLOUR_WORDS = frozenset(
+    {"black", "blue", "brown", "gray", "grey", "green", "orange", "pink", "purple", "red", "white", "yellow",
+     "beige", "navy", "heather", "heathered", "khaki", "olive", "tan"}
+)  # fmt: skip
+#: Parts named by other words: a watch "band" is its strap, a "waistband" its waist.
+PART_SAME = {"band": "strap", "bands": "strap", "straps": "strap", "waistband": "waist", "lining": "liner"}

@@ -39,7 +39,18 @@ from collections.abc import Set as AbstractSet
 from pydantic import BaseModel
 
 from app.domain.catalog import Product
-from app.pipeline.answer.lexicon import EXTRA_MATERIALS, NUM, OPPOSITES, PARTS, PHRASE_OPPOSITES, STOP, UNITS
+from app.pipeline.answer.lexicon import (
+    COLOUR_WORDS,
+    EXTRA_MATERIALS,
+    MATERIAL_HEDGES,
+    NUM,
+    OPPOSITES,
+    PART_SAME,
+    PARTS,
+    PHRASE_OPPOSITES,
+    STOP,
+    UNITS,
+)
 from app.pipeline.answer.semantic import SemanticArm
 from app.pipeline.references import words
 
@@ -67,6 +78,13 @@ def _stems(span: str) -> set[str]:
         out.add(stem(w))
         out.update(stem(part) for part in w.split("-") if len(part) > 2)
     return out
+
+
+def own_words(p: Product) -> set[str]:
+    """The product's name, category and brand words (hyphenated ones also by part): a question
+    that names the product does not ask about them."""
+    text = f"{p.name} {p.category or ''} {p.brand or ''}"
+    return set(words(text)) | {part for w in words(text) for part in w.split("-")}
 
 
 def evidence_spans(p: Product) -> list[str]:
@@ -135,19 +153,36 @@ def _measure(question: str, spans: list[str], name: str = "") -> Answer | None:
 
 
 def _material(question: str, p: Product, materials: set[str], spans: list[str]) -> Answer | None:
-    """A material the question names: yes when the product's text has it; no when the text states
-    another material and not this one; otherwise None (the feature rule decides, or unknown)."""
+    """A material the question names: yes when a span has it (and every qualifier the question adds:
+    "organic cotton" is not answered by "cotton"); no when a span states the composition in another
+    material ("100% polyester", "Durable nylon construction.") or that material for the part asked
+    about ("is the strap rubber?" → "Adjustable leather band."); otherwise None (the feature rule
+    decides, or unknown)."""
     low = question.lower()
     asked = [m for m in materials if re.search(r"\b" + re.escape(m) + r"\b", low)]
+    asked = [m for m in asked if not any(m != o and m in o for o in asked)]  # "organic cotton", not "cotton"
     if not asked:
         return None
-    for span in spans:
-        if any(re.search(r"\b" + re.escape(m) + r"\b", span.lower()) for m in asked):
+    own = own_words(p)
+    extra = [
+        w for w in words(low)
+        if w not in STOP and w not in own and w not in materials and w not in PARTS and w not in MATERIAL_HEDGES
+        and len(w) > 2 and not any(w in m.split() for m in asked)
+    ]  # fmt: skip
+    having = [s for s in spans if any(re.search(r"\b" + re.escape(m) + r"\b", s.lower()) for m in asked)]
+    for span in having:
+        if all(_hit(w, span) for w in extra):
             return Answer(verdict="yes", evidence=span)
-    parts = {stem(w) for w in words(low) if w not in STOP and w not in materials and len(w) > 2}
+    if having:  # "organic cotton" on "cotton": the qualifier decides, in a span of its own or not at all
+        return None if any(all(_hit(w, s) for w in extra) for s in spans) else Answer(verdict="unknown")
+    kin = {w for m in asked for w in m.split() if w in materials}  # "cotton" of "organic cotton"
+    if any(re.search(r"\b(?:" + "|".join(map(re.escape, kin)) + r")\b", s.lower()) for s in spans if kin):
+        return Answer(verdict="unknown")  # cotton, but organic? the text does not say
+    part_asked = {_part(w) for w in words(low) if w in PARTS and w not in own}
     for span in spans:
         says = [m for m in materials if re.search(r"\b" + re.escape(m) + r"\b", span.lower())]
-        if says and (_COMPOSITION.search(span) or parts & _stems(span)):
+        about_part = part_asked & {_part(w) for w in words(span) if w in PARTS}
+        if says and (about_part if part_asked else _COMPOSITION.search(span)):
             return Answer(verdict="no", evidence=span)
     return None
 
@@ -162,10 +197,28 @@ def _phrase_opposite(question: str, spans: list[str]) -> Answer | None:
     return None
 
 
+def _part(word: str) -> str:
+    """One name per part: "straps", "band" → "strap"; "sleeves" → "sleeve"."""
+    return PART_SAME.get(word, word.rstrip("s"))
+
+
 def _other_part(span: str, asked: set[str]) -> bool:
     """The span is about a part the question does not name ("Short sleeves." says nothing about
     whether the garment is long)."""
     return bool({stem(w) for w in words(span) if w in PARTS} - {stem(w) for w in asked})
+
+
+def _describes_other_part(span: str, matched: list[str], asked: set[str]) -> bool:
+    """A matched word that describes a part the question does not name, right before it: "long" in
+    "Long-Sleeve." (not "warm" in "Warm fleece lining.")."""
+    tokens = [t for w in words(span) for t in w.split("-") if t]
+    asked_parts = {stem(w) for w in asked}
+    for i, t in enumerate(tokens):
+        if any(stem(t) == stem(m) for m in matched):
+            after = tokens[i + 1 : i + 2]
+            if any(a in PARTS and stem(a) not in asked_parts for a in after):
+                return True
+    return False
 
 
 def _negated(span: str, word_stem: str) -> bool:
@@ -196,7 +249,7 @@ def answer(
     )
     if found is not None:
         return found
-    name = set(words(p.name)) | set(words(p.category or "")) | set(words(p.brand or ""))
+    name = own_words(p)
     content = [t for t in tokens if t not in STOP and t not in name and len(t) > 2]
     if not content:
         return Answer(verdict="unknown")
@@ -214,12 +267,16 @@ def answer(
             )  # "not waterproof"; "Short sleeves." for "long sleeves?"
         if all(t in PARTS for t in matched) and any(t not in PARTS for t in unmatched):
             return Answer(verdict="unknown")  # "Raglan sleeves." says nothing about thumbholes
+        if not any(t in PARTS for t in matched) and _describes_other_part(span, matched, asked):
+            return Answer(verdict="unknown")  # "Long-Sleeve." does not say the garment is long
         return Answer(verdict="yes", evidence=span)
     for t in content:
         for opposite in OPPOSITES.get(t, ()):
             for span in spans:
-                if re.search(r"\b" + re.escape(opposite) + r"\b", span.lower()) and not _other_part(
-                    span, asked
+                if (
+                    opposite not in name
+                    and re.search(r"\b" + re.escape(opposite) + r"\b", span.lower())
+                    and not _other_part(span, asked)
                 ):
                     return Answer(verdict="no", evidence=span)
     clause = semantic.paraphrase(" ".join(content), p) if semantic is not None else None
@@ -228,13 +285,33 @@ def answer(
     return Answer(verdict="unknown")
 
 
+def _root(word: str) -> str:
+    """A word without its inflection ("lined", "lining" → "lin"), for words the 5-letter stem
+    misses; three letters at least, else the word itself."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)].rstrip("e")
+    return word.rstrip("e") if len(word) > 3 else word
+
+
 def _hit(word: str, span: str) -> bool:
-    """``word`` is in ``span`` by stem, or a short word by an inflection ("zip" → "zipper")."""
-    if stem(word) in _stems(span):
-        return True
-    return len(word) <= 4 and any(
-        w.startswith(word) and w[len(word) :] in _INFLECTIONS for w in re.split(r"[\s-]+", span.lower())
-    )
+    """``word`` is in ``span`` by stem, or a short word by an inflection ("zip" → "zipper") — but
+    not inside a compound ("water" is not "waterproof", "sleeve" is not "sleeveless"), and "light"
+    or "dark" before a colour is the colour ("Light blue pants." is not light)."""
+    tokens = [t for w in words(span) for t in {w, *w.split("-")} if t]
+    for i, w in enumerate(tokens):
+        short, long_ = sorted((word, w), key=len)
+        if long_.startswith(short) and len(long_) - len(short) >= 4 and len(short) >= 4:
+            continue  # a compound of the word, not the word
+        if w in ("light", "dark") and tokens[i + 1 : i + 2] and tokens[i + 1] in COLOUR_WORDS:
+            continue
+        if (
+            stem(w) == stem(word)
+            or _root(w) == _root(word)
+            or (len(word) <= 4 and w.startswith(word) and w[len(word) :] in _INFLECTIONS)
+        ):
+            return True
+    return False
 
 
 def _lexical(content: list[str], spans: list[str], semantic: SemanticArm | None) -> str | None:

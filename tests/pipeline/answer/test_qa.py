@@ -157,3 +157,37 @@ def test_a_feature_only_one_name_has_picks_that_product() -> None:
     mithra = pullover(id="magento:MP06", name="Mithra Warmup Pant", description="Ankle zips.")
     pick = compare("which of these two is the insulated one?", [mithra, geo], COLOURS, SIZES)
     assert pick == (geo, 'its name says so: "Geo Insulated Jogging Pant".')
+
+
+MATERIALS = {"cotton", "organic cotton", "mesh", "leather", "fleece", "polyester"}
+
+
+def test_a_qualified_material_is_not_answered_by_the_bare_material() -> None:
+    tee = pullover(description="Crew neck.", materials=["cotton"])
+    assert answer("is it organic cotton?", tee, COLOURS, SIZES, MATERIALS).verdict == "unknown"
+
+
+def test_a_material_of_another_part_does_not_answer_for_the_strap() -> None:
+    tank = pullover(description="Power mesh lining in shelf bra for superior support.", materials=[])
+    assert answer("is the strap leather?", tank, COLOURS, SIZES, MATERIALS).verdict == "unknown"
+
+
+def test_a_word_inside_a_compound_is_not_the_word() -> None:
+    tote = pullover(description="Water bottle pocket.\nSleeveless design.")
+    assert answer("is it waterproof?", tote, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_an_adjective_of_another_part_does_not_describe_the_product() -> None:
+    top = pullover(description="Long-Sleeve, pullover.")
+    assert answer("is it long?", top, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_light_before_a_colour_is_a_shade_not_a_weight() -> None:
+    pant = pullover(description="Light blue parachute pants.")
+    assert answer("is it light?", pant, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_an_inflected_qualifier_meets_its_other_form() -> None:
+    jacket = pullover(description="A fleece lining that adds a touch of warmth.", materials=["fleece"])
+    a = answer("is it fleece lined?", jacket, COLOURS, SIZES, MATERIALS)
+    assert (a.verdict, a.evidence) == ("yes", "A fleece lining that adds a touch of warmth.")
