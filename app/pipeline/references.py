@@ -23,6 +23,10 @@ vocabulary, and "the" before it or the product's brand beside it: "the Endurance
 second one", "the last one"), an attribute that singles one out ("the blue one", "the cheaper
 one"), a name word only one of them has ("show me the hoodie again"), "the other one" (of two,
 the one not in focus), or a pronoun ("it", "that one") for the product in focus.
+
+**Versions.** "is there a sweatshirt version too?" names the product of that type from the focus
+product's brand whose name shares the most words with it ("Always Forward - Hoodie" →
+"Always Forward - Sweatshirt").
 """
 
 from __future__ import annotations
@@ -228,6 +232,26 @@ class NameIndex:
             ):
                 return True
         return False
+
+    def sibling(self, focus: str, category: str) -> str | None:
+        """'is there a sweatshirt version too?': the product of ``category`` from the focus product's
+        brand whose name shares the most words with the focus product's name (at least one that is
+        not a store word); None when there is none or a tie."""
+        base = next((p for p in self.products if p.id == focus), None)
+        if base is None:
+            return None
+        own = self.name_words[focus] - self.stop
+        scored = [
+            (len(self.name_words[p.id] & own), p.id)
+            for p in self.products
+            if p.id != focus and p.category == category and p.brand == base.brand
+        ]
+        scored = [x for x in scored if x[0] > 0]
+        if not scored:
+            return None
+        top = max(n for n, _ in scored)
+        best = [pid for n, pid in scored if n == top]
+        return best[0] if len(best) == 1 else None
 
     def resolve(self, message: str) -> str | None:
         return self.by_sku(message) or self.by_name(message)

@@ -60,6 +60,7 @@ _BUY = re.compile(
     r"\b(?:buy|i'?ll take|i want|i'?d like|add|get me|order)\b|\b(?:size|in) (?:xs|s|m|l|xl|xxl|\d\d)\b",
     re.IGNORECASE,
 )
+_VERSION = re.compile(r"\b(?:version|edition|variant)\b", re.I)
 _RANKED = re.compile(r"\b(?:cheap|cheaper|cheapest|best|most|least|top|highest|lowest)\b", re.I)
 _WHICH = re.compile(
     r"\bwhich (?:one|of|has|is|would|will|should)\b|\bwhich\b.*\b(?:these|those|two|three)\b", re.I
@@ -137,7 +138,7 @@ class Understander:
             return turn.model_copy(update={"intent": Intent.policy, "topic": topic})
         if turn.intent is Intent.checkout:
             return turn
-        named = sku or self.names.by_name(message)
+        named = sku or self.names.by_name(message) or self._version(message, turn, state)
         if turn.intent is Intent.add_to_cart or (named and not is_question(message) and _BUY.search(message)):
             target = named or (None if turn.referenced else self.pointed(message, turn, state))
             if target is None and state.focus and state.last_results in ([], [state.focus]):
@@ -188,6 +189,12 @@ class Understander:
         ):
             return turn.model_copy(update={"intent": Intent.show_product, "products": [target]})
         return turn
+
+    def _version(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
+        """'is there a sweatshirt version too?': that type of the product in focus."""
+        if not (_VERSION.search(message) and state.focus and turn.filters.category):
+            return None
+        return self.names.sibling(state.focus, turn.filters.category)
 
     def _named_among(self, message: str, state: ConversationState) -> bool:
         """'show me the hoodie again' where one shown product is the only hoodie (not "the cheapest

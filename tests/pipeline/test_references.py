@@ -111,3 +111,15 @@ def test_a_name_word_only_one_shown_product_has_picks_it() -> None:
     hoodie = product("kibana:h", "Always Forward - Hoodie", category="hoodies")
     sweat = product("kibana:s", "Always Forward - Sweatshirt", category="hoodies")
     assert by_shown_name("show me the hoodie again", [hoodie, sweat]) == "kibana:h"
+
+
+def test_a_version_of_another_type_is_the_same_named_product_of_that_type() -> None:
+    family = NameIndex(
+        [
+            product("kibana:h", "Always Forward - Hoodie", brand="Elitelligence", category="hoodies"),
+            product("kibana:s", "Always Forward - Sweatshirt", brand="Elitelligence", category="sweatshirts"),
+            product("kibana:o", "Active - Sweatshirt", brand="Pyramidustries", category="sweatshirts"),
+        ],
+        ["hoodie", "sweatshirt"],
+    )
+    assert family.sibling("kibana:h", "sweatshirts") == "kibana:s"
