@@ -60,6 +60,7 @@ _BUY = re.compile(
     r"\b(?:buy|i'?ll take|i want|i'?d like|add|get me|order)\b|\b(?:size|in) (?:xs|s|m|l|xl|xxl|\d\d)\b",
     re.IGNORECASE,
 )
+_TELL = re.compile(r"\b(?:tell me|more about|details|describe|info(?:rmation)? (?:on|about))\b", re.I)
 _VERSION = re.compile(r"\b(?:version|edition|variant)\b", re.I)
 _RANKED = re.compile(r"\b(?:cheap|cheaper|cheapest|best|most|least|top|highest|lowest)\b", re.I)
 _WHICH = re.compile(
@@ -176,6 +177,8 @@ class Understander:
             named or turn.intent in (Intent.product_question, Intent.compare) or not turn.filters.category
         ):
             return turn.model_copy(update={"intent": Intent.product_question, "products": [target]})
+        if turn.intent is Intent.product_question and _TELL.search(message):
+            return turn.model_copy(update={"products": [target]})  # "tell me more about the second one"
         if (
             named
             or pick
@@ -184,7 +187,7 @@ class Understander:
             in (
                 Intent.smalltalk,
                 Intent.refine,
-                Intent.product_question,  # "the second one", "tell me more about it": show it
+                Intent.product_question,  # "the second one", "show me the last one": show it
             )
         ):
             return turn.model_copy(update={"intent": Intent.show_product, "products": [target]})

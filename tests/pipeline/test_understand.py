@@ -131,3 +131,8 @@ def test_add_one_right_after_a_question_adds_the_product_in_focus() -> None:
         "add one in L, orange", Intent.add_to_cart, asked, filters=Filters(size="L", color="orange")
     )
     assert (turn.intent, turn.products) == (Intent.add_to_cart, ["magento:MJ10"])
+
+
+def test_tell_me_more_about_a_pointed_product_stays_a_product_question() -> None:
+    turn = understood("tell me more about the second one", Intent.product_question, referenced=[2])
+    assert (turn.intent, turn.products) == (Intent.product_question, ["magento:MJ10"])
