@@ -171,3 +171,5 @@ COLOUR_WORDS = frozenset(
 )  # fmt: skip
 #: Parts named by other words: a watch "band" is its strap, a "waistband" its waist.
 PART_SAME = {"band": "strap", "bands": "strap", "straps": "strap", "waistband": "waist", "lining": "liner"}
+#: Words that say nothing without the word they follow ("wrinkle free", "stain resistant").
+DEPENDENT = frozenset({"free", "resistant", "proof", "friendly", "safe", "repellent"})

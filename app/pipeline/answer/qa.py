@@ -22,7 +22,8 @@ no other product, no general knowledge. Every ``yes``/``no`` carries the verbati
    stem, the answer is ``yes``, or ``no`` when the matched word is negated in the span ("not",
    "no", "non-", "without"), or when it states the opposite of an unmatched word ("Short
    sleeves." for "are the sleeves long?"). A span matching only a *part* ("Raglan sleeves.") while
-   the asked feature is unmatched ("thumbholes") answers ``unknown``. With no matching span, an
+   the asked feature is unmatched ("thumbholes") answers ``unknown``, and so does a span matching
+   only a word that needs its head ("free", "resistant": "chafe-free" is not "wrinkle free"). With no matching span, an
    opposite listed in ``OPPOSITES`` ("snug" for "loose") is a ``no`` when stated about the same
    part ("Short sleeves." does not answer "is it long?").
 3. *Feature questions, MiniLM arm* (``semantic.SemanticArm``) — when no span shares a word with
@@ -41,6 +42,7 @@ from pydantic import BaseModel
 from app.domain.catalog import Product
 from app.pipeline.answer.lexicon import (
     COLOUR_WORDS,
+    DEPENDENT,
     EXTRA_MATERIALS,
     MATERIAL_HEDGES,
     NUM,
@@ -265,6 +267,8 @@ def answer(
             return Answer(
                 verdict="no", evidence=span
             )  # "not waterproof"; "Short sleeves." for "long sleeves?"
+        if all(t in DEPENDENT for t in matched) and unmatched:
+            return Answer(verdict="unknown")  # "chafe-free seams" says nothing about wrinkle-free
         if all(t in PARTS for t in matched) and any(t not in PARTS for t in unmatched):
             return Answer(verdict="unknown")  # "Raglan sleeves." says nothing about thumbholes
         if not any(t in PARTS for t in matched) and _describes_other_part(span, matched, asked):

@@ -191,3 +191,8 @@ def test_an_inflected_qualifier_meets_its_other_form() -> None:
     jacket = pullover(description="A fleece lining that adds a touch of warmth.", materials=["fleece"])
     a = answer("is it fleece lined?", jacket, COLOURS, SIZES, MATERIALS)
     assert (a.verdict, a.evidence) == ("yes", "A fleece lining that adds a touch of warmth.")
+
+
+def test_a_dependent_word_alone_does_not_answer() -> None:
+    short = pullover(description="Flat-lock, chafe-free side seams.")
+    assert answer("is it wrinkle free?", short, COLOURS, SIZES).verdict == "unknown"
