@@ -23,7 +23,8 @@ no other product, no general knowledge. Every ``yes``/``no`` carries the verbati
    "no", "non-", "without"), or when it states the opposite of an unmatched word ("Short
    sleeves." for "are the sleeves long?"). A span matching only a *part* ("Raglan sleeves.") while
    the asked feature is unmatched ("thumbholes") answers ``unknown``, and so does a span matching
-   only a word that needs its head ("free", "resistant": "chafe-free" is not "wrinkle free"). With no matching span, an
+   only a word that needs its head ("free", "resistant": "chafe-free" is not "wrinkle free").
+   A climate value ("warm": for warm weather) answers only a question about that weather. With no matching span, an
    opposite listed in ``OPPOSITES`` ("snug" for "loose") is a ``no`` when stated about the same
    part ("Short sleeves." does not answer "is it long?").
 3. *Feature questions, MiniLM arm* (``semantic.SemanticArm``) — when no span shares a word with
@@ -255,7 +256,7 @@ def answer(
     content = [t for t in tokens if t not in STOP and t not in name and len(t) > 2]
     if not content:
         return Answer(verdict="unknown")
-    span = _lexical(content, spans, semantic)
+    span = _lexical(content, _weather_aware(question, spans, p), semantic)
     if span is not None:
         matched = [t for t in content if _hit(t, span)]
         unmatched = [t for t in content if t not in matched]
@@ -316,6 +317,19 @@ def _hit(word: str, span: str) -> bool:
         ):
             return True
     return False
+
+
+def _weather_aware(question: str, spans: list[str], p: Product) -> list[str]:
+    """A climate value says what weather the product is for ("warm": for warm days), so it answers
+    "is it for warm weather?" but not "will it keep me warm?"."""
+    climate = set(p.attributes.get("climate", []))
+    low = question.lower()
+    return [
+        s
+        for s in spans
+        if s not in climate
+        or re.search(r"\b" + re.escape(s.lower()) + r"\s+(?:weather|climates?|days)\b", low)
+    ]
 
 
 def _lexical(content: list[str], spans: list[str], semantic: SemanticArm | None) -> str | None:

@@ -196,3 +196,13 @@ def test_an_inflected_qualifier_meets_its_other_form() -> None:
 def test_a_dependent_word_alone_does_not_answer() -> None:
     short = pullover(description="Flat-lock, chafe-free side seams.")
     assert answer("is it wrinkle free?", short, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_a_climate_value_answers_the_weather_not_the_warmth() -> None:
+    tee = pullover(description="Crew neck.", attributes={"climate": ["warm", "indoor"]})
+    a = answer("is it for warm weather?", tee, COLOURS, SIZES)
+    assert (a.verdict, a.evidence, answer("will it keep me warm?", tee, COLOURS, SIZES).verdict) == (
+        "yes",
+        "warm",
+        "unknown",
+    )
