@@ -24,7 +24,8 @@ no other product, no general knowledge. Every ``yes``/``no`` carries the verbati
    sleeves." for "are the sleeves long?"). A span matching only a *part* ("Raglan sleeves.") while
    the asked feature is unmatched ("thumbholes") answers ``unknown``, and so does a span matching
    only a word that needs its head ("free", "resistant": "chafe-free" is not "wrinkle free").
-   A climate value ("warm": for warm weather) answers only a question about that weather. With no matching span, an
+   A climate value ("warm": for warm weather) answers only a question about that weather, and a
+   care instruction ("Machine wash/dry.") only a question about washing. With no matching span, an
    opposite listed in ``OPPOSITES`` ("snug" for "loose") is a ``no`` when stated about the same
    part ("Short sleeves." does not answer "is it long?").
 3. *Feature questions, MiniLM arm* (``semantic.SemanticArm``) — when no span shares a word with
@@ -61,6 +62,8 @@ _NEG = re.compile(r"\b(?:not|no|non|without|never|free of)\b[\s-]*(?:\w+[\s-]+){
 #: A span that states what the product (or a part) is made of, not a mere mention of a material.
 _COMPOSITION = re.compile(r"\d+\s*%|\bmade (?:of|from|with)\b|\bconstruct|\bcrafted (?:of|from)\b", re.I)
 _INFLECTIONS = frozenset({"s", "es", "ed", "ing", "per", "pers", "pered", "ped", "ping"})
+_CARE = re.compile(r"\b(?:machine|hand) wash|\b(?:line|tumble|air|hang to|flat to) dry\b|\bdry clean", re.I)
+_CARE_QUESTION = re.compile(r"\b(?:wash\w*|clean\w*|care|laundry|laundered|dryer|tumble|iron\w*)\b")
 _NEG_WORD = re.compile(r"\b(?:not|no|non|without|never)\b", re.IGNORECASE)
 _SENT = re.compile(r"(?<=[.!?•;])\s+|\n+|\s*•\s*")
 
@@ -208,7 +211,8 @@ def _part(word: str) -> str:
 def _other_part(span: str, asked: set[str]) -> bool:
     """The span is about a part the question does not name ("Short sleeves." says nothing about
     whether the garment is long)."""
-    return bool({stem(w) for w in words(span) if w in PARTS} - {stem(w) for w in asked})
+    parts = {stem(t) for w in words(span) for t in w.split("-") if t in PARTS}  # "short-sleeve"
+    return bool(parts - {stem(w) for w in asked})
 
 
 def _describes_other_part(span: str, matched: list[str], asked: set[str]) -> bool:
@@ -303,7 +307,9 @@ def _hit(word: str, span: str) -> bool:
     """``word`` is in ``span`` by stem, or a short word by an inflection ("zip" → "zipper") — but
     not inside a compound ("water" is not "waterproof", "sleeve" is not "sleeveless"), and "light"
     or "dark" before a colour is the colour ("Light blue pants." is not light)."""
-    tokens = [t for w in words(span) for t in {w, *w.split("-")} if t]
+    if "-" in word and word in words(span):
+        return True
+    tokens = [t for w in words(span) for t in w.split("-") if t]  # "water-resistant" → water, resistant
     for i, w in enumerate(tokens):
         short, long_ = sorted((word, w), key=len)
         if long_.startswith(short) and len(long_) - len(short) >= 4 and len(short) >= 4:
@@ -321,14 +327,19 @@ def _hit(word: str, span: str) -> bool:
 
 def _weather_aware(question: str, spans: list[str], p: Product) -> list[str]:
     """A climate value says what weather the product is for ("warm": for warm days), so it answers
-    "is it for warm weather?" but not "will it keep me warm?"."""
+    "is it for warm weather?" but not "will it keep me warm?". A care instruction ("Machine
+    wash/dry.") answers questions about washing, not "does it dry fast?"."""
     climate = set(p.attributes.get("climate", []))
     low = question.lower()
+    washing = bool(_CARE_QUESTION.search(low))
     return [
         s
         for s in spans
-        if s not in climate
-        or re.search(r"\b" + re.escape(s.lower()) + r"\s+(?:weather|climates?|days)\b", low)
+        if (
+            s not in climate
+            or re.search(r"\b" + re.escape(s.lower()) + r"\s+(?:weather|climates?|days)\b", low)
+        )
+        and (washing or not _CARE.search(s))
     ]
 
 

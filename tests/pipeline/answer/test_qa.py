@@ -206,3 +206,18 @@ def test_a_climate_value_answers_the_weather_not_the_warmth() -> None:
         "warm",
         "unknown",
     )
+
+
+def test_a_care_instruction_answers_washing_not_drying_fast() -> None:
+    tee = pullover(description="Crew neck.\nMachine wash/dry.")
+    a = answer("is it machine washable?", tee, COLOURS, SIZES)
+    assert (a.verdict, a.evidence, answer("does it dry fast?", tee, COLOURS, SIZES).verdict) == (
+        "yes",
+        "Machine wash/dry.",
+        "unknown",
+    )
+
+
+def test_water_resistant_is_not_waterproof() -> None:
+    shell = pullover(description="Breathable, water-resistant shell.")
+    assert answer("is it waterproof?", shell, COLOURS, SIZES).verdict == "unknown"
