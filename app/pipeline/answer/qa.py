@@ -22,7 +22,8 @@ no other product, no general knowledge. Every ``yes``/``no`` carries the verbati
    stem, the answer is ``yes``, or ``no`` when the matched word is negated in the span ("not",
    "no", "non-", "without"), or when it states the opposite of an unmatched word ("Short
    sleeves." for "are the sleeves long?"). A span matching only a *part* ("Raglan sleeves.") while
-   the asked feature is unmatched ("thumbholes") answers ``unknown``, and so does a span matching
+   the asked feature is unmatched ("thumbholes") answers ``unknown``, so does a span that misses
+   a part the question asks about ("side pockets" on "Grooved sides."), and a span matching
    only a word that needs its head ("free", "resistant": "chafe-free" is not "wrinkle free").
    A climate value ("warm": for warm weather) answers only a question about that weather, and a
    care instruction ("Machine wash/dry.") only a question about washing. With no matching span, an
@@ -274,6 +275,8 @@ def answer(
             )  # "not waterproof"; "Short sleeves." for "long sleeves?"
         if all(t in DEPENDENT for t in matched) and unmatched:
             return Answer(verdict="unknown")  # "chafe-free seams" says nothing about wrinkle-free
+        if any(t in PARTS for t in unmatched):
+            return Answer(verdict="unknown")  # "Grooved sides for an easy grip." has no side pockets
         if all(t in PARTS for t in matched) and any(t not in PARTS for t in unmatched):
             return Answer(verdict="unknown")  # "Raglan sleeves." says nothing about thumbholes
         if not any(t in PARTS for t in matched) and _describes_other_part(span, matched, asked):

@@ -221,3 +221,8 @@ def test_a_care_instruction_answers_washing_not_drying_fast() -> None:
 def test_water_resistant_is_not_waterproof() -> None:
     shell = pullover(description="Breathable, water-resistant shell.")
     assert answer("is it waterproof?", shell, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_a_span_missing_the_part_asked_about_is_unknown() -> None:
+    bottle = pullover(description="Grooved sides for an easy grip.")
+    assert answer("does it have side pockets?", bottle, COLOURS, SIZES).verdict == "unknown"
