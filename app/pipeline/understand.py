@@ -88,7 +88,12 @@ def is_question(message: str) -> bool:
 def asks_to_show(message: str, turn: ShoppingTurn) -> bool:
     """'can you find MH01?', 'do you have the Hollister Backyard Sweatshirt': show it. With a colour
     or size ("do you have it in red?") it is a question about the product, not a request to see it."""
-    return bool(_SHOW_REQUEST.search(message)) and turn.filters.color is None and turn.filters.size is None
+    return (
+        bool(_SHOW_REQUEST.search(message))
+        and turn.filters.color is None
+        and turn.filters.size is None
+        and not asks_stock(message)  # "do you have the X in stock?" asks for stock
+    )
 
 
 @dataclass

@@ -136,3 +136,8 @@ def test_add_one_right_after_a_question_adds_the_product_in_focus() -> None:
 def test_tell_me_more_about_a_pointed_product_stays_a_product_question() -> None:
     turn = understood("tell me more about the second one", Intent.product_question, referenced=[2])
     assert (turn.intent, turn.products) == (Intent.product_question, ["magento:MJ10"])
+
+
+def test_do_you_have_a_named_product_in_stock_asks_for_stock() -> None:
+    turn = understood("do you have the Kenobi Trail Jacket in stock?", Intent.search)
+    assert (turn.intent, turn.products, turn.asks_stock) == (Intent.product_question, ["magento:MJ10"], True)
