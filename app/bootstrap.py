@@ -35,6 +35,7 @@ from app.index.encoders import EncoderMismatch, open_encoder
 from app.index.factory import open_index
 from app.index.failsafe import FailSafeIndex
 from app.index.passages import PassageIndex
+from app.pipeline.answer.semantic import SemanticArm, SentenceEncoder
 from app.pipeline.explore import explorer_for
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
@@ -188,10 +189,13 @@ def make_responder(
     catalog: CatalogSnapshot | None = None,
     llm: LlmClient | None = None,
     policy: PolicySearch | None = None,
+    encoder: SentenceEncoder | None = None,
 ) -> Responder:
-    """``settings.responder``: ``rules``, or ``llm`` wrapping the rules responder as its fallback."""
+    """``settings.responder``: ``rules``, or ``llm`` wrapping the rules responder as its fallback.
+    ``encoder`` (the search's MiniLM) is the semantic arm of product-QA sentence retrieval."""
     document = load_policy(settings.policy_path, TOPICS)
-    rules = RulesResponder(HelpReplies(document, load_vocabulary(), policy))
+    semantic = SemanticArm(encoder) if encoder is not None else None
+    rules = RulesResponder(HelpReplies(document, load_vocabulary(), policy, semantic=semantic))
     if settings.responder != "llm":
         return rules
     from app.llm.client import LlmClient
@@ -276,16 +280,17 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
     if interleaver is not None:  # its first ranker serves every turn that is not interleaved
         ranker = interleaver.first
     policy = open_policy_search(settings, encoder)
+    query_encoder = CachedEncoder.from_url(encoder, settings.redis_url, settings.embed_cache_ttl_s)
     pipeline = TurnPipeline(
         extractor=make_extractor(settings, store.brands(), catalog, llm),
         store=state,
-        encoder=CachedEncoder.from_url(encoder, settings.redis_url, settings.embed_cache_ttl_s),
+        encoder=query_encoder,
         guard=guard,
         retriever=Retriever(index, settings.retrieve_limit),
         ranker=ranker,
         cross_sell=cross_sell,
         understander=make_understander(catalog, policy, encoder),
-        responder=make_responder(settings, catalog, llm, policy),
+        responder=make_responder(settings, catalog, llm, policy, query_encoder),
         logger=logger,
         orders=orders,
         catalog=catalog,

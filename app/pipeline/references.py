@@ -8,16 +8,30 @@ most ``DISTINCTIVE_DF`` names, and not a store vocabulary word) exactly or withi
 (difflib ratio ≥ ``FUZZY_RATIO``, for words of five letters or more: "abominible", "messanger").
 The best product is the one whose matched words carry the most idf; a tie between products of
 different names is ambiguous and resolves to nothing (the shopper is asked, not guessed for).
+A hyphenated name word also matches its parts written apart ("Ajax full zip" for "Full-Zip").
+
+**Whole names.** A product's whole name written out in order ("sprite foam yoga brick", "Cobalt
+CoolTech Fitness Short", "the Endurance Watch") names it even when every word is common or a store
+word, provided the name belongs to that product alone and is not made only of store vocabulary
+(``PHRASE_MIN_WORDS`` words or more; a two-word name needs one word outside the store's
+vocabulary, and "the" before it or the product's brand beside it: "the Endurance Watch", not
+"walking sandals"). The longest whole name in the message wins.
 
 **SKUs.** A parent SKU ("MJ09", "24-mb03") or a variant SKU ("MH01-M-Black") resolves to its product.
 
 **Pointers** need the products on screen (``ConversationState.last_results``): ordinals ("the
 second one", "the last one"), an attribute that singles one out ("the blue one", "the cheaper
-one"), or a pronoun ("it", "that one") for the product in focus.
+one"), a name word only one of them has ("show me the hoodie again"), "the other one" (of two,
+the one not in focus), or a pronoun ("it", "that one") for the product in focus.
+
+**Versions.** "is there a sweatshirt version too?" names the product of that type from the focus
+product's brand whose name shares the most words with it ("Always Forward - Hoodie" →
+"Always Forward - Sweatshirt").
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -29,6 +43,7 @@ from app.domain.turn import ConversationState
 from app.pipeline.extract.word_lists import FUNCTION_WORDS
 
 DISTINCTIVE_DF = 6
+PHRASE_MIN_WORDS = 2
 FUZZY_RATIO = 0.8
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SKU = re.compile(r"\b[a-z0-9]{2,4}-?[a-z]{0,3}[0-9]{2,3}(?:-[a-z0-9]+)*\b", re.IGNORECASE)
@@ -40,6 +55,7 @@ _PRONOUN = re.compile(r"\b(it|its|it's|this|that|that one|this one|them|they)\b"
 _CHEAP = re.compile(r"\b(cheap(er|est)|less expensive|lower price|most affordable)\b")
 _DEAR = re.compile(r"\b(pricier|priciest|more expensive|most expensive|dearer)\b")
 _BEST = re.compile(r"\b(best rated|highest rated|top rated|better rated)\b")
+_OTHER = re.compile(r"\b(?:the|that) other(?: one)?\b|\bthe (?:other|different) one\b")
 
 
 #: Words that never name a product, however rare in names ("and" in "Fun and flowery dress").
@@ -65,6 +81,16 @@ REFERENCE_WORDS = FUNCTION_WORDS | frozenset(
 
 def words(text: str) -> list[str]:
     return _WORD.findall(text.lower().replace("'", ""))
+
+
+def flat_words(text: str) -> list[str]:
+    """``words`` with hyphenated words split into their parts ("full-zip" → "full", "zip")."""
+    return [part for w in words(text) for part in w.split("-") if part]
+
+
+def joined(tokens: list[str]) -> set[str]:
+    """Adjacent words joined by a hyphen, so "full zip" in a message meets "full-zip" in a name."""
+    return {f"{a}-{b}" for a, b in itertools.pairwise(tokens)}
 
 
 class NameIndex:
@@ -101,6 +127,37 @@ class NameIndex:
             if len(w) >= 5:
                 self._by_initial[w[0]].append(w)
         self.names = {p.id: p.name for p in self.products}
+        by_phrase: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for p in self.products:
+            by_phrase[tuple(flat_words(p.name))].add(p.id)
+        self.phrases = {
+            phrase: next(iter(ids))
+            for phrase, ids in by_phrase.items()
+            if len(ids) == 1 and len(phrase) >= PHRASE_MIN_WORDS and self._telling(phrase)
+        }
+        self._phrase_lengths = sorted({len(ph) for ph in self.phrases}, reverse=True)
+
+    def _telling(self, phrase: tuple[str, ...]) -> bool:
+        """A whole name that can name a product: three words or more, or two with one word that is
+        not store vocabulary ("Endurance Watch" yes, "Black Jacket" no)."""
+        outside = [w for w in phrase if w not in self.stop and not w.isdigit()]
+        return bool(outside) and (len(phrase) >= 3 or any(len(w) >= 3 for w in outside))
+
+    def by_phrase(self, message: str) -> str | None:
+        """The product whose whole (unique) name the message writes out; the longest name wins."""
+        tokens = flat_words(message)
+        for n in self._phrase_lengths:
+            for i in range(len(tokens) - n + 1):
+                pid = self.phrases.get(tuple(tokens[i : i + n]))
+                if pid is None:
+                    continue
+                if (
+                    n >= 3
+                    or tokens[i - 1 : i] in (["the"], ["that"], ["this"])
+                    or (self.brand_words[pid] & set(tokens))
+                ):
+                    return pid
+        return None
 
     def by_sku(self, message: str) -> str | None:
         for m in _SKU.finditer(message):
@@ -135,9 +192,10 @@ class NameIndex:
         a product named "Sunglasses" by Gnomehouse). Among those, the most idf-weighted matched
         words win, fewer unmatched name words breaking ties."""
         tokens = words(message)
+        tokens += sorted(joined(tokens) & self.df.keys())
         hits = {m for t in tokens if (m := self._match(t)) is not None}
         if not hits:
-            return None
+            return self.by_phrase(message)
         present = set(tokens) | hits
         scores: dict[str, float] = {}
         for pid in {pid for w in hits for pid in self.by_word[w]}:
@@ -152,11 +210,18 @@ class NameIndex:
             idf = sum(self.idf.get(w, 0.0) for w in matched) + (2.0 if brand & present else 0.0)
             scores[pid] = idf - 0.3 * len(name - matched)
         if not scores:
-            return None
+            return self.by_phrase(message)
         top = max(scores.values())
         best = [pid for pid, s in scores.items() if s >= top - 1e-9]
         if len({self.names[pid].lower() for pid in best}) > 1:
-            return None
+            return self.by_phrase(message)
+        phrase = self.by_phrase(message)
+        if (
+            phrase is not None
+            and phrase not in best
+            and len(self.name_words[phrase]) > len(self.name_words[best[0]] & present)
+        ):
+            return phrase  # the whole name written out beats a partial match of another name
         return sorted(best)[0]
 
     def _pointed_at(self, tokens: list[str], own: set[str]) -> bool:
@@ -167,6 +232,26 @@ class NameIndex:
             ):
                 return True
         return False
+
+    def sibling(self, focus: str, category: str) -> str | None:
+        """'is there a sweatshirt version too?': the product of ``category`` from the focus product's
+        brand whose name shares the most words with the focus product's name (at least one that is
+        not a store word); None when there is none or a tie."""
+        base = next((p for p in self.products if p.id == focus), None)
+        if base is None:
+            return None
+        own = self.name_words[focus] - self.stop
+        scored = [
+            (len(self.name_words[p.id] & own), p.id)
+            for p in self.products
+            if p.id != focus and p.category == category and p.brand == base.brand
+        ]
+        scored = [x for x in scored if x[0] > 0]
+        if not scored:
+            return None
+        top = max(n for n, _ in scored)
+        best = [pid for n, pid in scored if n == top]
+        return best[0] if len(best) == 1 else None
 
     def resolve(self, message: str) -> str | None:
         return self.by_sku(message) or self.by_name(message)
@@ -206,6 +291,35 @@ def by_attribute(message: str, shown: list[Product]) -> str | None:
             having = [p for p in shown if colour in {c.lower() for c in p.colors}]
             if len(having) == 1:
                 return having[0].id
+    return None
+
+
+def by_other(message: str, state: ConversationState) -> str | None:
+    """'the other one': of two products on screen, the one not in focus."""
+    shown = state.last_results
+    if len(shown) != 2 or not _OTHER.search(message.lower()) or state.focus not in shown:
+        return None
+    return shown[1] if shown[0] == state.focus else shown[0]
+
+
+def by_shown_name(message: str, shown: list[Product], stop: Iterable[str] = ()) -> str | None:
+    """'the hoodie' when exactly one shown product has that word in its name or type, pointed at
+    by a determiner ("show me the hoodie again" among a hoodie and a sweatshirt)."""
+    if len(shown) < 2:
+        return None
+    skip = REFERENCE_WORDS | set(_ORDINALS) | set(stop)
+    tokens = flat_words(message)
+    pointed = [
+        {t, t[:-1] if t.endswith("s") else t + "s"}
+        for i, t in enumerate(tokens)
+        if t not in skip and len(t) >= 3 and {"the", "that", "this"} & set(tokens[max(0, i - 2) : i])
+    ]
+    for field in ("name", "category"):  # the name first: a sweatshirt may be filed under hoodies
+        own = {p.id: set(flat_words(getattr(p, field) or "")) for p in shown}
+        for forms in pointed:
+            having = [pid for pid, ws in own.items() if ws & forms]
+            if len(having) == 1:
+                return having[0]
     return None
 
 

@@ -149,6 +149,8 @@ class RulesResponder:
         if ctx.guard is not None and ctx.guard.abstain:
             return self._abstain(ctx)
         if ctx.notice is not None:
+            if intent is Intent.product_question and ctx.turn.asks_stock and len(ctx.products) == 1:
+                return self.help.stock(ctx.message, ctx.products[0], ctx.notice)
             return Reply(text=ctx.notice)
         if ctx.products and (
             intent is Intent.show_product

@@ -14,7 +14,8 @@ from app.catalog.vocabulary import Vocabulary
 from app.domain.catalog import Product
 from app.domain.turn import Reply
 from app.pipeline.answer.compare import compare
-from app.pipeline.answer.qa import Answer, answer
+from app.pipeline.answer.qa import Answer, answer, variant_answer
+from app.pipeline.answer.semantic import SemanticArm
 from app.pipeline.policy_search import PolicySearch, sentences
 from app.policy.document import PolicyDocument
 from app.policy.router import OUT_OF_REMIT
@@ -55,6 +56,7 @@ class HelpReplies:
     policy: PolicyDocument | None = None
     vocabulary: Vocabulary | None = None
     search: PolicySearch | None = None  # picks the sentences of a section that answer the question
+    semantic: SemanticArm | None = None  # the MiniLM arm of product-QA retrieval (answer/semantic.py)
     _colours: set[str] = field(default_factory=set)
     _sizes: set[str] = field(default_factory=set)
     _materials: set[str] = field(default_factory=set)
@@ -75,11 +77,22 @@ class HelpReplies:
         if len(products) >= 2:
             return self.comparison(message, products, currency)
         p = products[0]
-        a = answer(message, p, self._colours, self._sizes, self._materials)
+        a = answer(message, p, self._colours, self._sizes, self._materials, self.semantic)
         return Reply(text=say(a, p), product_ids=[p.id], answer=a.verdict, evidence=a.evidence)
 
+    def stock(self, message: str, p: Product, notice: str) -> Reply:
+        """'do you have it in orange?': whether the product comes in it is product information (the
+        variant rule of ``qa``); whether it is in stock is the inventory's ``notice``. A product that
+        does not come in the asked colour/size is a "no" quoting its list, whatever the stock says."""
+        a = variant_answer(message, p, self._colours, self._sizes)
+        if a is not None and a.verdict == "no":
+            return Reply(text=say(a, p), product_ids=[p.id], answer=a.verdict, evidence=a.evidence)
+        if a is not None and a.verdict == "yes" and notice.startswith("Yes"):
+            return Reply(text=notice, product_ids=[p.id], answer=a.verdict, evidence=a.evidence)
+        return Reply(text=notice, product_ids=[p.id])
+
     def comparison(self, message: str, products: list[Product], currency: str) -> Reply:
-        pick = compare(message, products, self._colours, self._sizes)
+        pick = compare(message, products, self._colours, self._sizes, self.semantic)
         if pick is None:
             lines = [product_card(p, currency) for p in products]
             return Reply(

@@ -29,7 +29,14 @@ from app.domain.turn import ConversationState, Intent, ShoppingTurn
 from app.pipeline.extract.order_cues import asks_stock
 from app.pipeline.needs import NeedReader, asks_what_to_wear
 from app.pipeline.policy_search import PolicySearch
-from app.pipeline.references import NameIndex, by_attribute, by_position, by_pronoun
+from app.pipeline.references import (
+    NameIndex,
+    by_attribute,
+    by_other,
+    by_position,
+    by_pronoun,
+    by_shown_name,
+)
 from app.policy.router import OUT_OF_REMIT, route
 
 _OPEN = frozenset(
@@ -57,9 +64,6 @@ _ABOUT_ME = re.compile(
     r"|\bhow are you\b|\bare you (?:a |an )?(?:bot|robot|human|ai|real|person)\b|\bcan you help\b",
     re.IGNORECASE,
 )
-_DO_YOU_HAVE = re.compile(
-    r"^\W*(?:do|does) (?:you|u|ya)(?: guys)? (?:have|carry|sell|stock)\b", re.IGNORECASE
-)
 #: Words that point back at what was just said ("do *that*"): a follow-up, when no product is meant.
 _BACK_REFERENCE = re.compile(r"\b(?:that|this|it|them|those|these)\b", re.IGNORECASE)
 #: An elliptical follow-up ("and for sale items?", "what about Canada?", "how long does that take").
@@ -76,13 +80,40 @@ _BUY = re.compile(
     r"\b(?:buy|i'?ll take|i want|i'?d like|add|get me|order)\b|\b(?:size|in) (?:xs|s|m|l|xl|xxl|\d\d)\b",
     re.IGNORECASE,
 )
+_TELL = re.compile(r"\b(?:tell me|more about|details|describe|info(?:rmation)? (?:on|about))\b", re.I)
+_VERSION = re.compile(r"\b(?:version|edition|variant)\b", re.I)
+_RANKED = re.compile(r"\b(?:cheap|cheaper|cheapest|best|most|least|top|highest|lowest)\b", re.I)
 _WHICH = re.compile(
     r"\bwhich (?:one|of|has|is|would|will|should)\b|\bwhich\b.*\b(?:these|those|two|three)\b", re.I
 )
 
 
+#: "can you find …", "do you have the …": a request to see a product, worded as a question.
+_SHOW_REQUEST = re.compile(
+    r"^\s*(?:(?:and|so|ok|okay|hey|hi|hm+)[, ]+)?(?:(?:can|could) you (?:please )?(?:find|show|pull up|look up|get|bring up)"
+    r"|(?:do|have) (?:you|u|ya) (?:guys )?(?:have|carry|sell|stock|got)|(?:have you got|got) (?:the|a|an|that|this)|is there)\b"
+    r"|\b(?:can|could) you (?:please )?(?:find|show|pull up|look up|bring up)\b",
+    re.IGNORECASE,
+)
+#: A question about the shown list or the store, not about the product in focus.
+_NOT_ABOUT_FOCUS = re.compile(
+    r"\b(?:else|other|others|another|more|different|similar|alternatives?|cheaper|options?|recommend)\b", re.I
+)
+
+
 def is_question(message: str) -> bool:
     return bool(_QUESTION.search(message))
+
+
+def asks_to_show(message: str, turn: ShoppingTurn) -> bool:
+    """'can you find MH01?', 'do you have the Hollister Backyard Sweatshirt': show it. With a colour
+    or size ("do you have it in red?") it is a question about the product, not a request to see it."""
+    return (
+        bool(_SHOW_REQUEST.search(message))
+        and turn.filters.color is None
+        and turn.filters.size is None
+        and not asks_stock(message)  # "do you have the X in stock?" asks for stock
+    )
 
 
 @dataclass
@@ -99,10 +130,18 @@ class Understander:
             idx = len(shown) - 1 if pos == -1 else pos - 1
             if 0 <= idx < len(shown):
                 return shown[idx]
+        return self.picked(message, state) or by_pronoun(message, state)
+
+    def picked(self, message: str, state: ConversationState) -> str | None:
+        """A product singled out among those on screen: by position, attribute, "the other one", or
+        a name word only one of them has. (A pronoun is not a pick: it points at the focus.)"""
+        shown = state.last_results
+        products = self.catalog.many(shown) if len(shown) >= 2 else []
         return (
             by_position(message, shown)
-            or by_attribute(message, self.catalog.many(shown))
-            or by_pronoun(message, state)
+            or by_attribute(message, products)
+            or by_other(message, state)
+            or by_shown_name(message, products)
         )
 
     def understand(self, message: str, turn: ShoppingTurn, state: ConversationState) -> ShoppingTurn:
@@ -141,19 +180,18 @@ class Understander:
             return turn.model_copy(update={"intent": Intent.policy, "topic": topic})
         if turn.intent is Intent.checkout:
             return turn
-        named = sku or self.names.by_name(message)
+        named = sku or self.names.by_name(message) or self._version(message, turn, state)
         if named and self._picks_to_buy(message, turn, state):
             return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [named]})
-        if named and _DO_YOU_HAVE.search(message) and not (turn.filters.size or turn.filters.color):
-            # "do you have the Hollister Backyard Sweatshirt": show it (a size or colour makes it a stock question)
-            return turn.model_copy(update={"intent": Intent.show_product, "products": [named]})
         if turn.intent is Intent.add_to_cart or (named and not is_question(message) and _BUY.search(message)):
             # "add it in L" after a question about a product: "it" is the product in focus
-            target = named or (None if turn.referenced else by_pronoun(message, state))
+            target = named or (None if turn.referenced else self.pointed(message, turn, state))
+            if target is None and state.focus and state.last_results in ([], [state.focus]):
+                target = state.focus  # "add one in L" right after a question about that product
             if target:
                 return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [target]})
             return turn
-        if _WHICH.search(message) and named is None and len(state.last_results) >= 2:
+        if _WHICH.search(message) and named in (None, *state.last_results) and len(state.last_results) >= 2:
             return turn.model_copy(update={"intent": Intent.compare, "products": list(state.last_results)})
         if _CROSS_SELL.search(message) or self._narrows_cross_sell(message, turn, state, named):
             anchor = named or self.pointed(message, turn, state)
@@ -166,21 +204,45 @@ class Understander:
             ]
             products = [p for p in picked if p] if len(turn.referenced) >= 2 else list(state.last_results)
             return turn.model_copy(update={"products": products})
-        if named is None and turn.filters.category is not None and not turn.referenced:
+        pick = None if named or turn.referenced else self.picked(message, state)
+        if (
+            named is None
+            and turn.filters.category is not None
+            and not turn.referenced
+            and not self._named_among(message, state)
+        ):
             return turn  # "the cheapest coat you've got" is a new search, not a pick among the shown
         target = named or self.pointed(message, turn, state)
         if target is None:
-            if turn.intent is Intent.smalltalk and is_question(message) and not _ABOUT_ME.search(message):
+            about = self._about_focus(message, turn, state)
+            if (
+                about is turn
+                and turn.intent is Intent.smalltalk
+                and is_question(message)
+                and not _ABOUT_ME.search(message)
+            ):
                 # a question is never answered with the greeting: what it asks is not ours to answer
                 return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": OUT_OF_REMIT})
-            return turn
+            return about
+        if named and asks_to_show(message, turn):
+            return turn.model_copy(update={"intent": Intent.show_product, "products": [target]})
         if is_question(message) and (
             named or turn.intent in (Intent.product_question, Intent.compare) or not turn.filters.category
         ):
             return turn.model_copy(update={"intent": Intent.product_question, "products": [target]})
-        if turn.intent is Intent.product_question and not named:  # "tell me more about the second one"
-            return turn.model_copy(update={"products": [target]})
-        if named or turn.intent in (Intent.smalltalk, Intent.refine) or turn.referenced:
+        if turn.intent is Intent.product_question and _TELL.search(message):
+            return turn.model_copy(update={"products": [target]})  # "tell me more about the second one"
+        if (
+            named
+            or pick
+            or turn.referenced
+            or turn.intent
+            in (
+                Intent.smalltalk,
+                Intent.refine,
+                Intent.product_question,  # "the second one", "show me the last one": show it
+            )
+        ):
             return turn.model_copy(update={"intent": Intent.show_product, "products": [target]})
         return turn
 
@@ -223,6 +285,33 @@ class Understander:
             and not turn.referenced
             and len(message.split()) <= 6
         )
+
+    def _version(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
+        """'is there a sweatshirt version too?': that type of the product in focus."""
+        if not (_VERSION.search(message) and state.focus and turn.filters.category):
+            return None
+        return self.names.sibling(state.focus, turn.filters.category)
+
+    def _named_among(self, message: str, state: ConversationState) -> bool:
+        """'show me the hoodie again' where one shown product is the only hoodie (not "the cheapest
+        coat you've got", which ranks the whole store)."""
+        if _RANKED.search(message):
+            return False
+        return by_shown_name(message, self.catalog.many(state.last_results)) is not None
+
+    def _about_focus(self, message: str, turn: ShoppingTurn, state: ConversationState) -> ShoppingTurn:
+        """'any thumbholes on the sleeves?', 'water resistant too?': a question that names no product,
+        sets no filter and asks for nothing else is about the product in focus."""
+        f = turn.filters
+        if (
+            state.focus is None
+            or not is_question(message)
+            or _NOT_ABOUT_FOCUS.search(message)
+            or turn.intent not in (Intent.search, Intent.refine, Intent.smalltalk, Intent.product_question)
+            or not f.is_empty()
+        ):
+            return turn
+        return turn.model_copy(update={"intent": Intent.product_question, "products": [state.focus]})
 
 
 def with_focus(state: ConversationState, turn: ShoppingTurn, shown: list[str]) -> ConversationState:

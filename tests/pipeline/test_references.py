@@ -2,7 +2,7 @@
 
 from app.domain.catalog import Product, Variant
 from app.domain.turn import ConversationState
-from app.pipeline.references import NameIndex, by_attribute, by_position, by_pronoun
+from app.pipeline.references import NameIndex, by_attribute, by_other, by_position, by_pronoun, by_shown_name
 
 
 def product(pid: str, name: str, price: float = 50.0, brand: str = "Luma", **kw: object) -> Product:
@@ -59,3 +59,67 @@ def test_attribute_among_shown_picks_the_cheaper() -> None:
 def test_pronoun_is_the_product_in_focus() -> None:
     state = ConversationState(conversation_id="c", focus="magento:MJ10", last_results=["a", "b"])
     assert by_pronoun("does it have pockets?", state) == "magento:MJ10"
+
+
+WHOLE_NAMES = NameIndex(
+    [
+        product("magento:MSH01", "Cobalt CoolTech Fitness Short"),
+        product("magento:MSH08", "Orestes Fitness Short"),
+        product("magento:24-MG01", "Endurance Watch"),
+        product("magento:MT01", "Endurance Tee"),
+        product("magento:24-WG084", "Sprite Foam Yoga Brick"),
+        product("magento:24-WG088", "Sprite Foam Roller"),
+        product("magento:MH12", "Ajax Full-Zip Sweatshirt"),
+        product("magento:MH99", "Mint Full Zip Hoodie"),
+        product("kibana:a-sandals", "Walking sandals", brand="Zorro"),
+    ],
+    ["cobalt", "cooltech", "short", "watch", "tee", "foam", "brick", "sweatshirt", "hoodie", "sandals"],
+)
+
+
+def test_a_whole_name_of_common_and_store_words_resolves() -> None:
+    assert WHOLE_NAMES.resolve("Cobalt CoolTech Fitness Short: is the inseam 7 inches?") == "magento:MSH01"
+
+
+def test_a_whole_name_written_out_beats_a_shared_brand_word() -> None:
+    assert WHOLE_NAMES.resolve("sprite foam yoga brick") == "magento:24-WG084"
+
+
+def test_a_two_word_whole_name_needs_the_before_it() -> None:
+    assert (WHOLE_NAMES.by_phrase("walking sandals"), WHOLE_NAMES.by_phrase("the walking sandals")) == (
+        None,
+        "kibana:a-sandals",
+    )
+
+
+def test_a_two_word_whole_name_resolves_after_the() -> None:
+    assert WHOLE_NAMES.resolve("does the Endurance Watch do heart rate") == "magento:24-MG01"
+
+
+def test_a_hyphenated_name_word_matches_its_parts_written_apart() -> None:
+    assert WHOLE_NAMES.resolve("and the Ajax full zip, any cotton in that one?") == "magento:MH12"
+
+
+def test_the_other_one_is_the_shown_product_not_in_focus() -> None:
+    state = ConversationState(
+        conversation_id="c", focus="magento:MJ10", last_results=["magento:MJ09", "magento:MJ10"]
+    )
+    assert by_other("hm no, the other one", state) == "magento:MJ09"
+
+
+def test_a_name_word_only_one_shown_product_has_picks_it() -> None:
+    hoodie = product("kibana:h", "Always Forward - Hoodie", category="hoodies")
+    sweat = product("kibana:s", "Always Forward - Sweatshirt", category="hoodies")
+    assert by_shown_name("show me the hoodie again", [hoodie, sweat]) == "kibana:h"
+
+
+def test_a_version_of_another_type_is_the_same_named_product_of_that_type() -> None:
+    family = NameIndex(
+        [
+            product("kibana:h", "Always Forward - Hoodie", brand="Elitelligence", category="hoodies"),
+            product("kibana:s", "Always Forward - Sweatshirt", brand="Elitelligence", category="sweatshirts"),
+            product("kibana:o", "Active - Sweatshirt", brand="Pyramidustries", category="sweatshirts"),
+        ],
+        ["hoodie", "sweatshirt"],
+    )
+    assert family.sibling("kibana:h", "sweatshirts") == "kibana:s"

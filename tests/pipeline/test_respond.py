@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from app.catalog.vocabulary import load_vocabulary
 from app.domain.catalog import Product
 from app.domain.turn import ConversationState, Filters, GuardDecision, Intent, ShoppingTurn
 from app.pipeline.respond import ResponseContext, RulesResponder
+from app.pipeline.respond_help import HelpReplies
 
 JACKET = Product(
     id="magento:WJ01", source="magento", sku="WJ01", name="Stellar Solar Jacket", category="jackets",
@@ -159,3 +161,30 @@ def test_a_matched_category_of_several_words_is_a_match() -> None:
     state = ConversationState(conversation_id="c")
     reply = RulesResponder().compose(ResponseContext(turn=turn, state=state, guard=guard, products=[mat]))
     assert reply.text.startswith("Here are 1 products you might like:")
+
+
+def stock_ctx(message: str, notice: str) -> ResponseContext:
+    turn = ShoppingTurn(intent=Intent.product_question, products=[JACKET.id], asks_stock=True)
+    state = ConversationState(conversation_id="c")
+    return ResponseContext(turn=turn, state=state, products=[JACKET], notice=notice, message=message)
+
+
+def test_a_colour_stock_question_answers_yes_from_the_variants_and_keeps_the_stock_notice() -> None:
+    notice = "Yes — the Stellar Solar Jacket is in stock in red: S / red, M / red."
+    reply = RulesResponder(HelpReplies(vocabulary=load_vocabulary())).compose(
+        stock_ctx("do you have it in red?", notice)
+    )
+    assert (reply.text, reply.answer, reply.evidence, reply.product_ids) == (
+        notice,
+        "yes",
+        "red",
+        [JACKET.id],
+    )
+
+
+def test_a_colour_the_product_does_not_come_in_is_no_quoting_its_colours() -> None:
+    notice = "Yes — the Stellar Solar Jacket is in stock."
+    reply = RulesResponder(HelpReplies(vocabulary=load_vocabulary())).compose(
+        stock_ctx("is it available in black?", notice)
+    )
+    assert (reply.answer, reply.evidence, reply.product_ids) == ("no", "blue, red, yellow", [JACKET.id])

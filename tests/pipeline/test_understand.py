@@ -168,6 +168,15 @@ def test_and_the_named_product_after_a_search_is_shown() -> None:
     assert turn.intent is Intent.show_product
 
 
+def with_state(message: str, intent: Intent, state: ConversationState, **kw: object) -> ShoppingTurn:
+    return UNDERSTAND.understand(message, ShoppingTurn(intent=intent, **kw), state)  # type: ignore[arg-type]
+
+
+def test_asking_to_find_a_sku_shows_it() -> None:
+    turn = understood("the tag on my old hoodie says MH01-M-Black, can you find that one?", Intent.search)
+    assert (turn.intent, turn.products) == (Intent.show_product, ["magento:MH01"])
+
+
 def test_do_you_have_a_named_product_shows_it() -> None:
     turn = understood("do you have the Kenobi Trail Jacket", Intent.product_question)
     assert (turn.intent, turn.products) == (Intent.show_product, ["magento:MJ10"])
@@ -188,3 +197,60 @@ def test_adding_the_product_in_focus_is_still_a_cart_action() -> None:
     state = _state(focus="magento:MJ10")
     turn = UNDERSTAND.understand("can you add it in L?", ShoppingTurn(intent=Intent.add_to_cart), state)
     assert (turn.intent, turn.products) == (Intent.add_to_cart, ["magento:MJ10"])
+
+
+def test_do_you_have_it_in_a_colour_stays_a_question() -> None:
+    turn = understood(
+        "do you have the Kenobi Trail Jacket in blue?", Intent.refine, filters=Filters(color="blue")
+    )
+    assert (turn.intent, turn.products) == (Intent.product_question, ["magento:MJ10"])
+
+
+def test_the_other_one_is_shown_even_when_read_as_a_refinement() -> None:
+    focused = STATE.model_copy(update={"focus": "magento:MJ10"})
+    turn = with_state("hm no, the other one", Intent.refine, focused)
+    assert (turn.intent, turn.products) == (Intent.show_product, ["magento:MJ09"])
+
+
+def test_a_position_read_as_a_search_is_shown() -> None:
+    turn = understood("now the last one", Intent.search)
+    assert (turn.intent, turn.products) == (Intent.show_product, ["magento:MJ10"])
+
+
+def test_a_bare_pointer_read_as_a_product_question_is_shown() -> None:
+    turn = understood("the second one", Intent.product_question, referenced=[2])
+    assert (turn.intent, turn.products) == (Intent.show_product, ["magento:MJ10"])
+
+
+def test_a_filterless_question_is_about_the_product_in_focus() -> None:
+    focused = STATE.model_copy(update={"focus": "magento:MJ10"})
+    turn = with_state("water resistant too?", Intent.search, focused, query="water resistant")
+    assert (turn.intent, turn.products) == (Intent.product_question, ["magento:MJ10"])
+
+
+def test_asking_for_something_else_is_not_about_the_focus() -> None:
+    focused = STATE.model_copy(update={"focus": "magento:MJ10"})
+    assert with_state("what else do you have?", Intent.search, focused).intent is Intent.search
+
+
+def test_which_question_naming_a_shown_product_word_compares_the_shown() -> None:
+    turn = understood("which of these two is the Kenobi one?", Intent.product_question)
+    assert (turn.intent, turn.products) == (Intent.compare, ["magento:MJ09", "magento:MJ10"])
+
+
+def test_add_one_right_after_a_question_adds_the_product_in_focus() -> None:
+    asked = ConversationState(conversation_id="c", focus="magento:MJ10", last_results=[])
+    turn = with_state(
+        "add one in L, orange", Intent.add_to_cart, asked, filters=Filters(size="L", color="orange")
+    )
+    assert (turn.intent, turn.products) == (Intent.add_to_cart, ["magento:MJ10"])
+
+
+def test_tell_me_more_about_a_pointed_product_stays_a_product_question() -> None:
+    turn = understood("tell me more about the second one", Intent.product_question, referenced=[2])
+    assert (turn.intent, turn.products) == (Intent.product_question, ["magento:MJ10"])
+
+
+def test_do_you_have_a_named_product_in_stock_asks_for_stock() -> None:
+    turn = understood("do you have the Kenobi Trail Jacket in stock?", Intent.search)
+    assert (turn.intent, turn.products, turn.asks_stock) == (Intent.product_question, ["magento:MJ10"], True)

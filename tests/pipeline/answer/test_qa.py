@@ -58,3 +58,171 @@ def test_comparison_on_price_picks_the_cheaper() -> None:
     dear = pullover(id="magento:B", name="B Tee", price=40.0)
     pick = compare("which one is cheaper?", [dear, cheap], COLOURS, SIZES)
     assert pick is not None and pick[0].id == "magento:A"
+
+
+def gear(description: str, name: str = "Cardio Ball") -> Product:
+    return pullover(
+        id="magento:G", name=name, category="fitness equipment", description=description,
+        colors=[], sizes=[], materials=[],
+    )  # fmt: skip
+
+
+def test_a_measure_of_another_part_does_not_answer() -> None:
+    """'Strap fits 7" to 10".' says nothing about an inseam: no number of the same unit will do."""
+    a = answer("is the inseam 7 inches?", gear('Strap fits 7" to 10".'), COLOURS, SIZES)
+    assert a.verdict == "unknown"
+
+
+def test_a_measure_of_the_part_asked_is_compared() -> None:
+    a = answer("is the inseam 7 inches?", gear('Quick-dry fabric.\n5" inseam.'), COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("no", '5" inseam.')
+
+
+def test_a_value_inside_a_stated_range_is_yes() -> None:
+    a = answer("will the strap fit 8 inches?", gear('Strap fits 7" to 10".'), COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", 'Strap fits 7" to 10".')
+
+
+def test_a_bare_measure_meets_the_one_value_the_text_states() -> None:
+    a = answer("is it 10 pounds?", gear("Durable plastic shell with sand fill.\n15 lbs."), COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("no", "15 lbs.")
+
+
+def test_a_number_in_the_products_name_is_not_a_measure_question() -> None:
+    ball = gear("Anti-burst construction.\nHand pump included.", name="Sprite Stasis Ball 55 cm")
+    a = answer("sprite stasis ball 55 cm - does it come with a pump", ball, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Hand pump included.")
+
+
+def test_a_stated_construction_in_another_material_is_no() -> None:
+    bag = gear("Fits inside a locker.\nDurable nylon construction.")
+    a = answer("is it leather?", bag, COLOURS, SIZES, {"leather", "nylon"})
+    assert (a.verdict, a.evidence) == ("no", "Durable nylon construction.")
+
+
+def test_a_mere_mention_of_another_material_is_not_a_no() -> None:
+    bottle = gear("A metal carabiner clip attaches it to a bag.\nGrooved sides for an easy grip.")
+    assert answer("is it stainless steel?", bottle, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_discourse_filler_matches_nothing() -> None:
+    """'as well' is not a feature: a description that says 'well' does not answer 'wheels'."""
+    bag = gear("Holds up well on long trips.\nDual top handles.")
+    assert answer("does that one have wheels as well?", bag, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_an_opposite_about_another_part_is_not_a_no() -> None:
+    tee = pullover(description="Crew neckline.\nShort sleeves.")
+    assert answer("is it long?", tee, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_an_opposite_about_the_part_asked_is_no() -> None:
+    tee = pullover(description="Crew neckline.\nShort sleeves.")
+    a = answer("are the sleeves long?", tee, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("no", "Short sleeves.")
+
+
+def test_a_span_about_the_part_but_not_the_feature_is_unknown() -> None:
+    """'Raglan sleeves.' is about sleeves, not thumbholes: matching the part alone is no answer."""
+    hoodie = pullover(description="Raglan sleeves.\nFront hand pockets.")
+    assert answer("any thumbholes on the sleeves?", hoodie, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_a_short_word_meets_its_inflected_form() -> None:
+    pant = pullover(description="Insulated lining.\nTwo zipper pockets.")
+    a = answer("do the pockets zip?", pant, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Two zipper pockets.")
+
+
+def test_a_comparative_on_a_measure_compares_the_stated_numbers() -> None:
+    cobalt = pullover(
+        id="magento:MSH01", name="Cobalt CoolTech Fitness Short", description='Mesh panels.\n5" inseam.'
+    )
+    rapha = pullover(
+        id="magento:MSH07", name="Rapha Sports Short", description='Compression liner.\nInseam: 8".'
+    )
+    pick = compare("which has the longer inseam, cobalt or rapha", [cobalt, rapha], COLOURS, SIZES)
+    assert pick == (rapha, 'its product information says "Inseam: 8".".')
+
+
+def test_a_comparative_adjective_is_asked_in_base_form() -> None:
+    warm = pullover(id="magento:A", name="A Jacket", description="Warm fleece lining.")
+    shell = pullover(id="magento:B", name="B Jacket", description="Packable shell.")
+    pick = compare("which one is warmer?", [shell, warm], COLOURS, SIZES)
+    assert pick == (warm, 'its product information says "Warm fleece lining.".')
+
+
+def test_a_feature_only_one_name_has_picks_that_product() -> None:
+    geo = pullover(id="magento:MP03", name="Geo Insulated Jogging Pant", description="Zipper pockets.")
+    mithra = pullover(id="magento:MP06", name="Mithra Warmup Pant", description="Ankle zips.")
+    pick = compare("which of these two is the insulated one?", [mithra, geo], COLOURS, SIZES)
+    assert pick == (geo, 'its name says so: "Geo Insulated Jogging Pant".')
+
+
+MATERIALS = {"cotton", "organic cotton", "mesh", "leather", "fleece", "polyester"}
+
+
+def test_a_qualified_material_is_not_answered_by_the_bare_material() -> None:
+    tee = pullover(description="Crew neck.", materials=["cotton"])
+    assert answer("is it organic cotton?", tee, COLOURS, SIZES, MATERIALS).verdict == "unknown"
+
+
+def test_a_material_of_another_part_does_not_answer_for_the_strap() -> None:
+    tank = pullover(description="Power mesh lining in shelf bra for superior support.", materials=[])
+    assert answer("is the strap leather?", tank, COLOURS, SIZES, MATERIALS).verdict == "unknown"
+
+
+def test_a_word_inside_a_compound_is_not_the_word() -> None:
+    tote = pullover(description="Water bottle pocket.\nSleeveless design.")
+    assert answer("is it waterproof?", tote, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_an_adjective_of_another_part_does_not_describe_the_product() -> None:
+    top = pullover(description="Long-Sleeve, pullover.")
+    assert answer("is it long?", top, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_light_before_a_colour_is_a_shade_not_a_weight() -> None:
+    pant = pullover(description="Light blue parachute pants.")
+    assert answer("is it light?", pant, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_an_inflected_qualifier_meets_its_other_form() -> None:
+    jacket = pullover(description="A fleece lining that adds a touch of warmth.", materials=["fleece"])
+    a = answer("is it fleece lined?", jacket, COLOURS, SIZES, MATERIALS)
+    assert (a.verdict, a.evidence) == ("yes", "A fleece lining that adds a touch of warmth.")
+
+
+def test_a_dependent_word_alone_does_not_answer() -> None:
+    short = pullover(description="Flat-lock, chafe-free side seams.")
+    assert answer("is it wrinkle free?", short, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_a_climate_value_answers_the_weather_not_the_warmth() -> None:
+    tee = pullover(description="Crew neck.", attributes={"climate": ["warm", "indoor"]})
+    a = answer("is it for warm weather?", tee, COLOURS, SIZES)
+    assert (a.verdict, a.evidence, answer("will it keep me warm?", tee, COLOURS, SIZES).verdict) == (
+        "yes",
+        "warm",
+        "unknown",
+    )
+
+
+def test_a_care_instruction_answers_washing_not_drying_fast() -> None:
+    tee = pullover(description="Crew neck.\nMachine wash/dry.")
+    a = answer("is it machine washable?", tee, COLOURS, SIZES)
+    assert (a.verdict, a.evidence, answer("does it dry fast?", tee, COLOURS, SIZES).verdict) == (
+        "yes",
+        "Machine wash/dry.",
+        "unknown",
+    )
+
+
+def test_water_resistant_is_not_waterproof() -> None:
+    shell = pullover(description="Breathable, water-resistant shell.")
+    assert answer("is it waterproof?", shell, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_a_span_missing_the_part_asked_about_is_unknown() -> None:
+    bottle = pullover(description="Grooved sides for an easy grip.")
+    assert answer("does it have side pockets?", bottle, COLOURS, SIZES).verdict == "unknown"

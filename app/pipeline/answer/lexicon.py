@@ -1,0 +1,175 @@
+"""Closed word lists of the product-QA decision rule (``qa``): words a question's content never
+rests on, opposites, parts, extra materials and measurement units."""
+
+from __future__ import annotations
+
+import re
+
+from app.pipeline.extract.word_lists import FUNCTION_WORDS
+
+STOP = FUNCTION_WORDS | frozenset(
+    [
+        "actually",
+        "again",
+        "also",
+        "either",
+        "even",
+        "exactly",
+        "guys",
+        "hey",
+        "maybe",
+        "perhaps",
+        "pls",
+        "probably",
+        "still",
+        "sure",
+        "thanks",
+        "then",
+        "well",
+        "wondering",
+        "anything",
+        "are",
+        "as",
+        "available",
+        "be",
+        "been",
+        "being",
+        "bit",
+        "but",
+        "buy",
+        "come",
+        "comes",
+        "coming",
+        "could",
+        "did",
+        "doe",
+        "fit",
+        "fits",
+        "get",
+        "go",
+        "good",
+        "got",
+        "had",
+        "if",
+        "it's",
+        "item",
+        "just",
+        "kind",
+        "know",
+        "like",
+        "lot",
+        "made",
+        "make",
+        "many",
+        "much",
+        "need",
+        "offer",
+        "offered",
+        "ok",
+        "okay",
+        "please",
+        "product",
+        "really",
+        "should",
+        "so",
+        "something",
+        "sort",
+        "tell",
+        "their",
+        "them",
+        "there",
+        "they",
+        "thing",
+        "too",
+        "type",
+        "us",
+        "use",
+        "used",
+        "using",
+        "very",
+        "want",
+        "was",
+        "wear",
+        "were",
+        "who",
+        "will",
+        "worn",
+        "would",
+    ]
+)
+#: Phrase-level opposites: a question naming the key, on a product whose text states a value,
+#: is answered ``no`` with that span ("is it a pullover?" on "Gray full zip hoodie").
+PHRASE_OPPOSITES: dict[str, tuple[str, ...]] = {
+    "full zip": ("pullover", "half zip", "1/4 zip", "quarter zip"),
+    "full-zip": ("pullover", "half zip", "1/4 zip", "quarter zip"),
+    "pullover": ("full zip", "full-zip", "zip-up"),
+    "low rise": ("high-waisted", "high waisted", "high-rise", "high rise"),
+    "low-rise": ("high-waisted", "high waisted", "high-rise", "high rise"),
+    "high waisted": ("low-rise", "low rise"),
+    "high-waisted": ("low-rise", "low rise"),
+    "high rise": ("low-rise", "low rise"),
+}
+#: Parts of a product an opposite may be stated about (``_other_part``).
+PARTS = frozenset(
+    [
+        "sleeve",
+        "sleeves",
+        "leg",
+        "legs",
+        "inseam",
+        "hem",
+        "strap",
+        "straps",
+        "band",
+        "waistband",
+        "hood",
+        "collar",
+        "cuffs",
+        "cuff",
+        "zipper",
+        "zip",
+        "pocket",
+        "pockets",
+        "liner",
+        "lining",
+        "sole",
+        "heel",
+        "toe",
+        "laces",
+        "handle",
+        "handles",
+    ]
+)
+#: Materials a question may ask about, beyond the store taxonomy's (checked by ``_material``).
+EXTRA_MATERIALS = ("steel", "stainless steel", "plastic", "nylon", "rubber", "metal", "silicone", "aluminum")
+UNITS = {
+    "inch": ('"', "in", "inch", "inches", "”"),
+    "lb": ("lb", "lbs", "pound", "pounds"),
+    "cm": ("cm",),
+    "oz": ("oz", "ounce", "ounces"),
+}
+NUM = re.compile(r'(\d+(?:\.\d+)?)\s*(inches|inch|in\b|"|”|lbs|lb|pounds|pound|cm|oz|ounces|ounce)', re.I)
+OPPOSITES: dict[str, tuple[str, ...]] = {
+    "loose": ("snug", "slim", "fitted", "tight", "compression", "form-fitting"),
+    "tight": ("loose", "relaxed", "roomy"),
+    "heavy": ("light", "lightweight"),
+    "heavyweight": ("light", "lightweight"),
+    "rubber": ("leather",),
+    "plastic": ("leather", "metal", "steel"),
+    "long": ("short", "cropped"),
+    "short": ("long", "full-length"),
+    "included": ("sold separately", "not included"),
+}
+#: Words around a material that add no claim of their own ("is it mostly cotton?").
+MATERIAL_HEDGES = frozenset(
+    {"mostly", "made", "contain", "contains", "material", "fabric", "real", "genuine", "any"}
+)
+#: Colour names a "light"/"dark" before them turns into a shade ("Light blue"), not a weight.
+COLOUR_WORDS = frozenset(
+    {"black", "blue", "brown", "gray", "grey", "green", "orange", "pink", "purple", "red", "white", "yellow",
+     "beige", "navy", "heather", "heathered", "khaki", "olive", "tan"}
+)  # fmt: skip
+#: Parts named by other words: a watch "band" is its strap, a "waistband" its waist.
+PART_SAME = {"band": "strap", "bands": "strap", "straps": "strap", "waistband": "waist", "lining": "liner"}
+#: Words that say nothing without the word they follow ("wrinkle free", "stain resistant").
+DEPENDENT = frozenset({"free", "resistant", "proof", "friendly", "safe", "repellent"})

@@ -1,0 +1,80 @@
+"""The MiniLM arm of product-QA retrieval, with the app's real sentence encoder: it finds a
+paraphrased sentence the lexical arm misses, and stays silent when no clause is clearly the one."""
+
+import pytest
+
+from app.domain.catalog import Product
+from app.index.embedder import Encoder
+from app.pipeline.answer.qa import answer
+from app.pipeline.answer.semantic import SemanticArm, clauses, informative
+
+DUFFLE = Product.model_validate(
+    dict(
+        id="magento:24-WB07",
+        source="magento",
+        sku="24-WB07",
+        name="Overnight Duffle",
+        description=(
+            "For long weekends away, camping outings and business trips, the Overnight Duffle can't be "
+            "beat. The dual handles make it a cinch to carry, while the durable waterproof exterior "
+            "helps you worry less about the weather.\nDual top handles.\nAdjustable shoulder strap."
+        ),
+        category="bags",
+        price=45.0,
+    )
+)
+QUESTION = "will it keep my stuff dry if it rains"
+
+
+@pytest.fixture(scope="module")
+def arm(encoder: Encoder) -> SemanticArm:
+    return SemanticArm(encoder)
+
+
+def test_clauses_are_verbatim_parts_of_the_description() -> None:
+    assert "the durable waterproof exterior helps you worry less about the weather." in clauses(DUFFLE)
+    assert all(c in DUFFLE.description for c in clauses(DUFFLE))
+
+
+def test_the_lexical_arm_alone_misses_the_paraphrase() -> None:
+    assert answer(QUESTION, DUFFLE, set(), set()).verdict == "unknown"
+
+
+@pytest.mark.slow  # loads MiniLM
+def test_the_minilm_arm_finds_the_paraphrased_sentence(arm: SemanticArm) -> None:
+    a = answer(QUESTION, DUFFLE, set(), set(), semantic=arm)
+    assert (a.verdict, a.evidence) == (
+        "yes",
+        "the durable waterproof exterior helps you worry less about the weather.",
+    )
+
+
+@pytest.mark.slow  # loads MiniLM
+def test_the_minilm_arm_says_nothing_when_no_clause_stands_out(arm: SemanticArm) -> None:
+    """'pockets' is near every clause about bags and none clearly: "doesn't say", not a guess."""
+    assert answer("does it have pockets", DUFFLE, set(), set(), semantic=arm).verdict == "unknown"
+
+
+@pytest.mark.slow  # loads MiniLM
+def test_the_minilm_arm_never_answers_no(arm: SemanticArm) -> None:
+    light = DUFFLE.model_copy(
+        update={"description": "Not waterproof, so keep it indoors.\nDual top handles."}
+    )
+    assert answer(QUESTION, light, set(), set(), semantic=arm).verdict != "no"
+
+
+def test_a_clause_that_only_says_what_the_product_is_is_not_evidence() -> None:
+    shorts = Product.model_validate(
+        dict(
+            id="kibana:denim-shorts", source="kibana", sku="ds", name="Denim shorts", brand="Elitelligence",
+            description="Denim shorts by Elitelligence in men's clothing. Available in blue.",
+            category="shorts", category_path=["Men", "Clothing"], gender="men", price=20.0,
+        )
+    )  # fmt: skip
+    assert informative(shorts) == ["Available in blue."]
+
+
+@pytest.mark.slow  # loads MiniLM
+def test_too_few_clauses_never_make_a_paraphrase(arm: SemanticArm) -> None:
+    shorts = DUFFLE.model_copy(update={"description": "Denim shorts by Elitelligence. Available in blue."})
+    assert arm.paraphrase("pockets", shorts) is None
