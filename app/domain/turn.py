@@ -84,6 +84,11 @@ class ShoppingTurn(BaseModel):
         default_factory=list, description="Catalog ids the message refers to (named, pointed at, 'it')."
     )
     topic: str | None = Field(default=None, description="Store-help topic of a policy question.")
+    need: bool = Field(
+        default=False,
+        description="A need, occasion or gift that names no product type ('gift for my dad who likes "
+        "camping'), rewritten by the understand stage: there is no type for the guard to check.",
+    )
     unchecked: dict[str, str] = Field(
         default_factory=dict,
         description="Constraints the shopper stated that no catalog value matches ({'size': '9'}): not "

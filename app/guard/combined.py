@@ -309,6 +309,13 @@ class CombinedGuard:
         signals, similar = self.signals(turn, query_vec)
         s = nonconformity(self.model.weights, features(turn, signals, self.model.k, self.types))
         abstain = s > self.model.threshold
+        if turn.need and self.fence_radius is not None:
+            # A need names no product type, so the model's type features (trained on requests that
+            # name one) read it as a type we lack. Density alone judges it, at the density guard's
+            # calibrated radius (the fence radius is that cosine): "gift for my dad who likes
+            # camping" lands among hiking products.
+            kth, _ = _kth(signals.nearest, self.model.k)
+            abstain = kth < self.fence_radius
         head = turn_head(turn)
         reason = ""
         if abstain:

@@ -215,15 +215,26 @@ class NeedReader:
 
     def read(self, message: str, turn: ShoppingTurn) -> ShoppingTurn:
         """``turn`` with its query rewritten as the need (see the module doc); unchanged without a frame."""
-        if not has_need_frame(message) and not self._activity_head(turn):
+        activity_head = self._activity_head(turn)
+        if not has_need_frame(message) and not activity_head:
             return turn
+        if turn.head and turn.head.lower() not in FRAME_WORDS and not activity_head:
+            return turn  # "a gift for my wife: an espresso machine" asks for a product; the guard judges it
         words = need_words(turn.query)
-        added = [(k, v) for k, v in self.expansions(" ".join(words)) if v not in words]
+        found = self.expansions(" ".join(words))
+        if not found and turn.filters.category is None and not asks_what_to_wear(message):
+            # a frame around something no catalog activity or climate is near ("a gift for my wife:
+            # an espresso machine"): a request for a product, which the guard judges as typed
+            return turn
+        added = [(k, v) for k, v in found if v not in words]
         extra = [v for _, v in added]
         if any(k == "climate" for k, _ in added):
             extra.append("climate")  # as the products' text says it ("climate: cold, wintry")
         if asks_what_to_wear(message) and "clothing" not in words:
             extra.append("clothing")  # "what should I wear to a wedding" asks for clothes
         # ``head`` is only ever a noun the store has no type for ("gift", "cold"): in a need it is part
-        # of the need, not a product asked for that the head fence should say we don't carry
-        return turn.model_copy(update={"query": " ".join([*words, *extra]), "head": None})
+        # of the need, not a product asked for that the head fence should say we don't carry. For the
+        # same reason a need has no type phrase for the guard: judged as one, "gift for my dad" (or
+        # its last need word, "hiking") is a type the store lacks, and the need was turned away.
+        need = " ".join([*words, *extra])
+        return turn.model_copy(update={"query": need, "head": None, "phrase": None, "need": True})

@@ -80,3 +80,20 @@ async def test_the_same_words_on_a_store_type_are_answered(combined: TurnPipelin
     result = await combined.run(message)
     assert not result.record.abstained and result.record.shown
     assert "not something we carry" not in result.record.reply
+
+
+#: Issue 13's needs, occasions and gifts: no product type, so the guard must judge the need itself.
+NEEDS = ["gift for my dad who likes camping", "a present for my sister who loves yoga"]
+
+
+@pytest.mark.parametrize("message", NEEDS)
+async def test_a_need_without_a_product_type_is_answered(combined: TurnPipeline, message: str) -> None:
+    result = await combined.run(message)
+    assert not result.record.abstained and result.record.shown
+
+
+async def test_a_gift_frame_around_a_product_we_lack_is_not_answered_as_a_need(
+    combined: TurnPipeline,
+) -> None:
+    result = await combined.run("a gift for my wife: an espresso machine")
+    assert "not something we carry" in result.record.reply

@@ -56,6 +56,21 @@ def test_a_need_is_widened_with_the_nearest_catalog_value(reader: NeedReader) ->
     assert (turn.query, turn.head) == ("camping hiking", None)
 
 
+def test_the_guard_judges_a_need_as_the_need_not_as_a_type_phrase(reader: NeedReader) -> None:
+    turn = reader.read(
+        "gift for my dad who likes camping",
+        ShoppingTurn(intent=Intent.search, query="gift who likes camping", head="gift", phrase="gift"),
+    )
+    assert (turn.phrase, turn.need) == (None, True)
+
+
+def test_a_frame_around_something_no_catalog_need_is_near_is_left_to_the_guard(reader: NeedReader) -> None:
+    typed = ShoppingTurn(
+        intent=Intent.search, query="gift wife espresso machine", head="gift", phrase="a gift"
+    )
+    assert reader.read("a gift for my wife: an espresso machine", typed) == typed
+
+
 def test_a_climate_need_says_climate_as_the_catalog_text_does(reader: NeedReader) -> None:
     turn = reader.read(
         "my boyfriend is always freezing", ShoppingTurn(intent=Intent.search, query="always freezing")
