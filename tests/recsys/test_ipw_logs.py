@@ -11,7 +11,6 @@ events are written as ``POST /v1/turns/{id}/events`` writes them. Then ``log_row
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from app.bootstrap import Services
 from app.catalog.snapshot import CatalogSnapshot
@@ -37,7 +36,7 @@ from recsys.features import context_for, feature_vector
 from recsys.logs import explored_records, log_rows
 from recsys.propensity import TooFewExplored
 from recsys.train import fit, list_ndcg
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import fresh_pg_database
 from tests.pipeline.fakes import FakeIndex, Rig, ScriptedExtractor, ScriptedRanker
 
 ETA = 1.2
@@ -129,19 +128,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'log.sqlite3'}"
         return
-    name = f"ctp_ipw_{uuid.UUID(bytes=os.urandom(16)).hex[:10]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(
-                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
-            )
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
+    with fresh_pg_database("ctp_ipw") as url:
+        yield url
 
 
 @pytest.fixture
