@@ -20,11 +20,14 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 import lightgbm as lgb
 import numpy as np
 
 from app.catalog.snapshot import CatalogSnapshot
+from app.domain.catalog import Product
+from app.domain.turn import Candidate
 from recsys.candidates import CandidateSource, ParsedQuery
 from recsys.features import FEATURES, context_for, feature_vector
 from recsys.golden import GoldenQuery, Progress, golden_texts
@@ -169,18 +172,36 @@ def judged_rows(
     for i, (q, pq) in enumerate(zip(queries, parsed, strict=True)):
         grades = judged.get(q.id, {})
         cands = source.retrieve(pq, vecs[i])
-        known = [p.price for c in cands if (p := catalog.get(c.product_id)) is not None]
-        ctx = context_for(pq.filters, cands, vectors, query=pq.search, prices=known)
-        feats: list[list[float]] = []
-        labels: list[int] = []
-        for c in cands:
-            p = catalog.get(c.product_id)
-            if p is None or c.product_id not in grades:
-                continue
-            feats.append(feature_vector(ctx, c, p, vectors.get(c.product_id) if vectors else None))
-            labels.append(grades[c.product_id])
+        feats, labels = _graded(catalog, pq, cands, vectors, partial(_judged, grades))
         rows.add("n" + q.id, feats, labels)
     return rows
+
+
+def _judged(grades: Mapping[str, int], p: Product) -> int | None:
+    return grades.get(p.id)
+
+
+def _graded(
+    catalog: CatalogSnapshot,
+    parsed: ParsedQuery,
+    cands: Sequence[Candidate],
+    vectors: dict[str, np.ndarray] | None,
+    grade: Callable[[Product], int | None],
+) -> tuple[list[list[float]], list[int]]:
+    """Feature rows and grades of one candidate list, featurised against the whole list; a
+    candidate the catalog lacks or ``grade`` leaves ungraded (None) is left out."""
+    known = [p.price for c in cands if (p := catalog.get(c.product_id)) is not None]
+    ctx = context_for(parsed.filters, cands, vectors, query=parsed.search, prices=known)
+    feats: list[list[float]] = []
+    labels: list[int] = []
+    for c in cands:
+        p = catalog.get(c.product_id)
+        g = grade(p) if p is not None else None
+        if p is None or g is None:
+            continue
+        feats.append(feature_vector(ctx, c, p, vectors.get(c.product_id) if vectors else None))
+        labels.append(g)
+    return feats, labels
 
 
 def _graded_lists(
@@ -200,16 +221,7 @@ def _graded_lists(
             if variant is None:
                 continue
             cands = source.retrieve(variant, vecs[i])
-            known = [p.price for c in cands if (p := catalog.get(c.product_id)) is not None]
-            ctx = context_for(variant.filters, cands, vectors, query=variant.search, prices=known)
-            feats: list[list[float]] = []
-            labels: list[int] = []
-            for c in cands:
-                p = catalog.get(c.product_id)
-                if p is None:
-                    continue
-                feats.append(feature_vector(ctx, c, p, vectors.get(c.product_id) if vectors else None))
-                labels.append(need_grade(q.constraints, p))
+            feats, labels = _graded(catalog, variant, cands, vectors, partial(need_grade, q.constraints))
             # Both lists of one query share the query's split (split_of reads the part before "/").
             rows.add(q.id + suffix, feats, labels)
         if progress and (i + 1) % 200 == 0:

@@ -104,25 +104,21 @@ def evidence_spans(p: Product) -> list[str]:
 
 
 def _variant(question: set[str], p: Product, colours: set[str], sizes: set[str]) -> Answer | None:
-    asked_colours = [c for c in colours if c in question]
-    if asked_colours:
-        have = {c.lower(): c for c in p.colors}
-        if not have:
-            return Answer(verdict="unknown")
-        hit = next((have[c] for c in asked_colours if c in have), None)
-        return (
-            Answer(verdict="yes", evidence=hit) if hit else Answer(verdict="no", evidence=", ".join(p.colors))
-        )
-    asked_sizes = [s for s in sizes if s in question]
-    if asked_sizes:
-        have = {s.lower(): s for s in p.sizes}
-        if not have:
-            return Answer(verdict="unknown")
-        hit = next((have[s] for s in asked_sizes if s in have), None)
-        return (
-            Answer(verdict="yes", evidence=hit) if hit else Answer(verdict="no", evidence=", ".join(p.sizes))
-        )
+    for vocabulary, offered in ((colours, p.colors), (sizes, p.sizes)):
+        asked = [v for v in vocabulary if v in question]
+        if asked:
+            return _offered(asked, offered)
     return None
+
+
+def _offered(asked: list[str], offered: list[str]) -> Answer:
+    """Whether the product comes in one of the asked colours (or sizes): yes quoting the one it has,
+    no quoting what it has, unknown when it lists none."""
+    have = {v.lower(): v for v in offered}
+    if not have:
+        return Answer(verdict="unknown")
+    hit = next((have[v] for v in asked if v in have), None)
+    return Answer(verdict="yes", evidence=hit) if hit else Answer(verdict="no", evidence=", ".join(offered))
 
 
 def variant_answer(question: str, p: Product, colours: set[str], sizes: set[str]) -> Answer | None:
