@@ -46,6 +46,7 @@ class TunePoint(BaseModel):
     filtered: bool
     hnsw_ef: int | None
     oversampling: float | None
+    acorn: bool = False
     p50_ms: float
     p95_ms: float
     exact_p50_ms: float
@@ -130,6 +131,7 @@ def _search(
     exact: bool,
     ef: int | None,
     oversampling: float | None,
+    acorn: bool = False,
 ) -> tuple[float, list[int]]:
     quant = (
         None
@@ -140,7 +142,12 @@ def _search(
         limit=10,
         query=qe.Query.Nearest(q.tolist(), using=VEC),
         filter=flt,
-        params=qe.SearchParams(exact=exact, hnsw_ef=None if exact else ef, quantization=quant),
+        params=qe.SearchParams(
+            exact=exact,
+            hnsw_ef=None if exact else ef,
+            quantization=quant,
+            acorn=qe.AcornSearchParams(enable=True) if acorn and not exact else None,
+        ),
     )
     t0 = time.perf_counter()
     hits = shard.query(req)
@@ -183,12 +190,13 @@ def tune(
                     for f, fl in ((False, None), (True, flt))
                 }
                 overs: list[float | None] = [None] if cfg.quantization == "none" else [2.0]
-                for filtered, fl in ((False, None), (True, flt)):
+                # ACORN (two-hop expansion past filtered-out neighbours) only matters with a filter.
+                for filtered, fl, acorn in ((False, None, False), (True, flt, False), (True, flt, True)):
                     for ef in beams:
                         for ov in overs:
                             times, recalls = [], []
                             for q, (_, exact_ids) in zip(queries, truth[filtered], strict=True):
-                                t, ids = _search(shard, q, fl, False, ef, ov)
+                                t, ids = _search(shard, q, fl, False, ef, ov, acorn)
                                 times.append(t)
                                 recalls.append(len(set(ids) & set(exact_ids)) / max(len(exact_ids), 1))
                             point = TunePoint(
@@ -198,6 +206,7 @@ def tune(
                                 filtered=filtered,
                                 hnsw_ef=ef,
                                 oversampling=ov,
+                                acorn=acorn,
                                 p50_ms=round(statistics.median(times), 3),
                                 p95_ms=round(float(np.percentile(times, 95)), 3),
                                 exact_p50_ms=round(statistics.median(t for t, _ in truth[filtered]), 3),
@@ -248,7 +257,7 @@ def main() -> None:  # pragma: no cover - a benchmark entry point
     beams = [int(b) or None for b in args.beams.split(",")]
     print(f"{len(base)} real {enc.version} vectors → {args.points} points; {len(queries)} golden queries")
     print(
-        f"{'m':>3} {'efc':>4} {'quant':<6} {'build s':>7} {'filter':<6} {'ef':>5} {'p50':>7} {'p95':>7} {'exact':>7} {'recall':>7}"
+        f"{'m':>3} {'efc':>4} {'quant':<6} {'build s':>7} {'filter':<9} {'ef':>5} {'p50':>7} {'p95':>7} {'exact':>7} {'recall':>7}"
     )
     rows = []
 
@@ -256,7 +265,7 @@ def main() -> None:  # pragma: no cover - a benchmark entry point
         rows.append(p.model_dump())
         c = p.config
         print(
-            f"{c.m:>3} {c.ef_construct:>4} {c.quantization:<6} {p.build_s:>7.1f} {'yes' if p.filtered else 'no':<6} "
+            f"{c.m:>3} {c.ef_construct:>4} {c.quantization:<6} {p.build_s:>7.1f} {('acorn' if p.acorn else 'yes') if p.filtered else 'no':<9} "
             f"{p.hnsw_ef or 'def':>5} {p.p50_ms:>7.3f} {p.p95_ms:>7.3f} {p.exact_p50_ms:>7.3f} {p.recall_at_10:>7.4f}",
             flush=True,
         )
