@@ -233,7 +233,11 @@ def main() -> None:  # pragma: no cover - a benchmark entry point
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--points", type=int, default=100_000)
-    ap.add_argument("--configs", default="16:100:none,32:200:none,32:200:int8,16:100:binary")
+    ap.add_argument(
+        "--configs",
+        default="16:100:none,32:200:none,32:200:int8,16:100:binary",
+        help="m:ef_construct:none|int8|binary[:payload_m], comma-separated",
+    )
     ap.add_argument("--beams", default="0,64,128,256")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
@@ -252,20 +256,28 @@ def main() -> None:  # pragma: no cover - a benchmark entry point
     queries = enc.encode(golden_queries())
     configs = []
     for spec in args.configs.split(","):
-        m, efc, quant = spec.split(":")
-        configs.append(HnswConfig(m=int(m), ef_construct=int(efc), quantization=quant))
+        m, efc, quant, *payload_m = spec.split(":")  # optional 4th part: payload_m
+        configs.append(
+            HnswConfig(
+                m=int(m),
+                ef_construct=int(efc),
+                quantization=quant,
+                payload_m=int(payload_m[0]) if payload_m else None,
+            )
+        )
     beams = [int(b) or None for b in args.beams.split(",")]
     print(f"{len(base)} real {enc.version} vectors → {args.points} points; {len(queries)} golden queries")
     print(
-        f"{'m':>3} {'efc':>4} {'quant':<6} {'build s':>7} {'filter':<9} {'ef':>5} {'p50':>7} {'p95':>7} {'exact':>7} {'recall':>7}"
+        f"{'m':>3} {'efc':>4} {'quant':<9} {'build s':>7} {'filter':<9} {'ef':>5} {'p50':>7} {'p95':>7} {'exact':>7} {'recall':>7}"
     )
     rows = []
 
     def show(p: TunePoint) -> None:
         rows.append(p.model_dump())
         c = p.config
+        quant = c.quantization + (f"+pm{c.payload_m}" if c.payload_m else "")
         print(
-            f"{c.m:>3} {c.ef_construct:>4} {c.quantization:<6} {p.build_s:>7.1f} {('acorn' if p.acorn else 'yes') if p.filtered else 'no':<9} "
+            f"{c.m:>3} {c.ef_construct:>4} {quant:<9} {p.build_s:>7.1f} {('acorn' if p.acorn else 'yes') if p.filtered else 'no':<9} "
             f"{p.hnsw_ef or 'def':>5} {p.p50_ms:>7.3f} {p.p95_ms:>7.3f} {p.exact_p50_ms:>7.3f} {p.recall_at_10:>7.4f}",
             flush=True,
         )
