@@ -55,6 +55,7 @@ from app.pipeline.turn import QueryEncoder, TurnPipeline
 from app.pipeline.understand import Understander
 from app.policy.document import load_policy
 from app.policy.router import TOPICS
+from app.policy.words import lexicon
 from app.privacy import redact
 from app.settings import Settings
 from app.storage.db import create_schema, make_engine
@@ -225,8 +226,9 @@ def open_policy_search(settings: Settings, encoder: BaseEncoder) -> PolicySearch
     """The store policy's sentence collection for this document and encoder (built if missing:
     ``ctp build`` builds it; a few dozen sentences take well under a second to encode)."""
     index = PassageIndex(policy_index_path(settings.var_dir))
-    ensure_policy_index(load_policy(settings.policy_path, TOPICS), encoder, index)
-    return PolicySearch(encoder, index)
+    doc = load_policy(settings.policy_path, TOPICS)
+    ensure_policy_index(doc, encoder, index)
+    return PolicySearch(encoder, index, lexicon=lexicon(s.text for s in doc.sections.values()))
 
 
 def make_understander(
