@@ -36,6 +36,7 @@ from app.index.factory import open_index
 from app.index.failsafe import FailSafeIndex
 from app.index.passages import PassageIndex
 from app.pipeline.answer.semantic import SemanticArm, SentenceEncoder
+from app.pipeline.brands import BrandReader
 from app.pipeline.explore import explorer_for
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
@@ -241,7 +242,8 @@ def make_understander(
     for synonyms in (*vocab.colors.values(), *vocab.product_types.values(), *vocab.materials.values()):
         stop += synonyms
     needs = NeedReader(encoder, attribute_values(catalog.all())) if encoder is not None else None
-    return Understander(NameIndex(catalog.all(), stop), catalog, policy, needs)
+    brands = BrandReader(catalog.all(), vocab)
+    return Understander(NameIndex(catalog.all(), stop), catalog, policy, needs, brands)
 
 
 def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Services:

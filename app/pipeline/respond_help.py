@@ -166,3 +166,11 @@ def unchecked_note(size: str, wanted: str) -> str:
         f"None of our {wanted} is listed in size {size}, so I couldn't filter on that size: "
         "these match the rest of your request (check the sizes on each product)."
     )
+
+
+def brand_note(brand: str, wanted: str, shown: list[Product]) -> str:
+    """A brand the store does not carry: said, and the results named as other brands' (those of
+    the products shown, from the catalog)."""
+    ours = list(dict.fromkeys(p.brand for p in shown if p.brand))
+    of = f" ({', '.join(ours[:3])})" if ours else ""
+    return f"We don't carry {brand}: nothing we sell is by or called that. Here are {wanted} from brands we do carry{of}."

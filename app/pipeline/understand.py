@@ -15,6 +15,8 @@ it does not know (checkout, and the order intents of issue 17) are left alone.
   search that can come back empty); a comparison keeps the shown products.
 * **Needs** (``app.pipeline.needs``): a gift, occasion or activity request ("gift for my dad who
   likes camping") is searched as its need, widened with the catalog's activity/climate values.
+* **Brands we do not carry** (``app.pipeline.brands``): "Nike running shoes" keeps the brand-like
+  word the store has no use for (``unchecked['brand']``), so the reply says so.
 * **Stock questions** (issue 17): a product question or comparison with a stock cue ("in stock",
   "available", "any left", "do you have it in") gets ``asks_stock``, answered from the inventory.
 """
@@ -28,6 +30,7 @@ from functools import cached_property
 from app.catalog.snapshot import CatalogSnapshot
 from app.catalog.vocabulary import load_vocabulary
 from app.domain.turn import ConversationState, Intent, ShoppingTurn
+from app.pipeline.brands import BrandReader
 from app.pipeline.extract.order_cues import asks_stock
 from app.pipeline.needs import NeedReader, asks_what_to_wear
 from app.pipeline.policy_search import PolicySearch
@@ -126,6 +129,7 @@ class Understander:
     catalog: CatalogSnapshot
     policy: PolicySearch | None = None  # store help by meaning (the policy collection)
     needs: NeedReader | None = None  # gifts, occasions, activities: the query as the need
+    brands: BrandReader | None = None  # a brand the store does not carry ("Nike running shoes")
 
     def pointed(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
         shown = state.last_results
@@ -156,6 +160,10 @@ class Understander:
             stated = _STATED_SIZE.search(message)
             if stated:  # "size 9" where no product is sized 9: said in the reply, not dropped silently
                 out = out.model_copy(update={"unchecked": {"size": stated.group("v").upper()}})
+        if out.intent in (Intent.search, Intent.refine) and self.brands is not None:
+            brand = self.brands.unmatched(message, out)
+            if brand:  # "Nike running shoes": not one of our brands, said in the reply, not dropped
+                out = out.model_copy(update={"unchecked": {**out.unchecked, "brand": brand}})
         if out.intent in STOCK_INTENTS and out.products and not out.asks_stock and asks_stock(message):
             # "do you have it in a small?" reads as a refinement until "it" resolves to a product;
             # about that product it asks for stock (either extractor backend)
