@@ -192,6 +192,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"customer assistance",
             r"custome assistance",
             r"(?:talk|speak|chat)\w* (?:to|with) (?:a|an|some) (?:person|assistant|someone|human)",
+            r"(?:talk|speak|chat)\w* (?:to|with) (?:someone|somebody|a person|a human|a real)",
             r"get in touch",
             r"what hours",
             r"business hours",

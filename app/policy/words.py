@@ -117,10 +117,18 @@ def osa(a: str, b: str) -> int:
     return prev[-1]
 
 
+#: Words the store-help cues are written in that the policy document does not use itself.
+CUE_WORDS = wordset(
+    """deliver reimbursement restitution compensation reclamation complaint customer support
+    somebody someone tracking invoice password account newsletter subscription"""
+)
+
+
 def lexicon(texts: Iterable[str]) -> frozenset[str]:
-    """The words a misspelling may be restored to: those of ``texts`` and of the thesaurus."""
+    """The words a misspelling may be restored to: those of ``texts``, of the cues and of the
+    thesaurus."""
     out = {w for t in texts for w in words(t) if w.isalpha() and len(w) >= 5}
-    out.update(w for w in SHOPPER_WORDS if len(w) >= 5)
+    out.update(w for w in (*SHOPPER_WORDS, *CUE_WORDS) if len(w) >= 5)
     return frozenset(out)
 
 

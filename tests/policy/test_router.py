@@ -90,3 +90,7 @@ def test_opening_days_are_a_contact_question() -> None:
 
 def test_routes_lists_every_matching_topic_in_priority_order() -> None:
     assert routes("can i pay when it arrives, like cash") == ["shipping", "payment"]
+
+
+def test_chatting_with_someone_is_a_contact_question() -> None:
+    assert route("how to chat with someone?") == "contact"

@@ -28,3 +28,7 @@ def test_a_real_word_of_another_vocabulary_is_kept() -> None:
 
 def test_a_word_near_two_known_words_is_left_alone() -> None:
     assert correct("the bends", frozenset({"bands", "binds"})) == "the bends"
+
+
+def test_a_misspelt_cue_word_is_restored_though_the_policy_does_not_use_it() -> None:
+    assert correct("I'm waiting for a reimubrsement", lexicon([])) == "I'm waiting for a reimbursement"
