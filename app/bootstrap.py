@@ -36,6 +36,7 @@ from app.index.factory import open_index
 from app.index.failsafe import FailSafeIndex
 from app.index.passages import PassageIndex
 from app.pipeline.answer.semantic import SemanticArm, SentenceEncoder
+from app.pipeline.brands import BrandReader
 from app.pipeline.explore import explorer_for
 from app.pipeline.extract.base import Extractor
 from app.pipeline.extract.rules import RulesExtractor
@@ -55,6 +56,7 @@ from app.pipeline.turn import QueryEncoder, TurnPipeline
 from app.pipeline.understand import Understander
 from app.policy.document import load_policy
 from app.policy.router import TOPICS
+from app.policy.words import lexicon
 from app.privacy import redact
 from app.settings import Settings
 from app.storage.db import create_schema, make_engine
@@ -225,8 +227,9 @@ def open_policy_search(settings: Settings, encoder: BaseEncoder) -> PolicySearch
     """The store policy's sentence collection for this document and encoder (built if missing:
     ``ctp build`` builds it; a few dozen sentences take well under a second to encode)."""
     index = PassageIndex(policy_index_path(settings.var_dir))
-    ensure_policy_index(load_policy(settings.policy_path, TOPICS), encoder, index)
-    return PolicySearch(encoder, index)
+    doc = load_policy(settings.policy_path, TOPICS)
+    ensure_policy_index(doc, encoder, index)
+    return PolicySearch(encoder, index, lexicon=lexicon(s.text for s in doc.sections.values()))
 
 
 def make_understander(
@@ -239,7 +242,8 @@ def make_understander(
     for synonyms in (*vocab.colors.values(), *vocab.product_types.values(), *vocab.materials.values()):
         stop += synonyms
     needs = NeedReader(encoder, attribute_values(catalog.all())) if encoder is not None else None
-    return Understander(NameIndex(catalog.all(), stop), catalog, policy, needs)
+    brands = BrandReader(catalog.all(), vocab)
+    return Understander(NameIndex(catalog.all(), stop), catalog, policy, needs, brands)
 
 
 def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Services:

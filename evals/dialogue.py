@@ -20,6 +20,8 @@ the reply. Measures (schema of the gold labels in ``evals/golden/README.md``):
   ``out_of_scope`` for ``out_of_remit``) and topic both match. Turns whose gold intent is one of
   the order intents (``order_status``, ``cancel_order``, ``order_history``, issue 17) count as
   unsupported when this branch's ``Intent`` has no such member, and are reported separately.
+* **policy answered directly** (``dev2`` labels) — turns with ``policy_quote``: on topic, and the
+  sentence the reply quotes first (``evidence``) contains that span of the policy.
 * **named-product resolution** — ``show_product`` turns: resolved to the gold product.
 * **relaxation announced** — turns with ``relaxed``: the reply's ``relaxed`` list names it.
 * **results on target** (need, cross-sell and constraint turns) — turns with ``categories``: at
@@ -70,6 +72,7 @@ class DialogueReport(BaseModel):
     unsupported_claims: int = 0
     policy_on_topic: Ratio = Field(default_factory=Ratio)
     policy_on_topic_strict: Ratio = Field(default_factory=Ratio)
+    policy_direct: Ratio = Field(default_factory=Ratio)
     named_resolution: Ratio = Field(default_factory=Ratio)
     relaxation_announced: Ratio = Field(default_factory=Ratio)
     results_on_target: dict[str, Ratio] = Field(default_factory=dict)
@@ -156,6 +159,11 @@ def judge_turn(
         report.policy_on_topic_strict.add(topic_ok(expect, result, strict=True))
         if not ok:
             failed.append(f"topic {rec.extraction.topic}≠{expect['policy_topic']}")
+        if "policy_quote" in expect:
+            direct = ok and expect["policy_quote"] in (rec.evidence or "")
+            report.policy_direct.add(direct)
+            if ok and not direct:
+                failed.append(f"quoted {rec.evidence!r}∌{expect['policy_quote']!r}")
     if want == "show_product" and expect.get("product"):
         ok = resolved(result) == expect["product"]
         report.named_resolution.add(ok)
@@ -247,6 +255,7 @@ def format_report(report: DialogueReport, max_failures: int = 0) -> str:
         f"  unsupported claims         {report.unsupported_claims}",
         f"  policy answered on topic   {report.policy_on_topic}",
         f"    (strict: order status only as a policy answer) {report.policy_on_topic_strict}",
+        f"  policy answered directly   {report.policy_direct}",
         f"  named-product resolution   {report.named_resolution}",
         f"  relaxation announced       {report.relaxation_announced}",
         *(f"  results on target, {k:10} {v}" for k, v in sorted(report.results_on_target.items())),

@@ -17,7 +17,14 @@ from app.domain.order import Order
 from app.domain.turn import ConversationState, GuardDecision, Intent, Reply, ShoppingTurn
 from app.pipeline.cart import CartOutcome, cart_total
 from app.pipeline.extract.heads import names_head
-from app.pipeline.respond_help import HelpReplies, money, product_card, relaxed_note, unchecked_note
+from app.pipeline.respond_help import (
+    HelpReplies,
+    brand_note,
+    money,
+    product_card,
+    relaxed_note,
+    unchecked_note,
+)
 from app.pipeline.understand import is_question
 
 
@@ -217,6 +224,9 @@ class RulesResponder:
         if "size" in ctx.turn.unchecked and "size" not in announced:
             head = unchecked_note(ctx.turn.unchecked["size"], wanted) + "\n" + head
             announced.append("size")
+        if "brand" in ctx.turn.unchecked and "brand" not in announced:
+            head = brand_note(ctx.turn.unchecked["brand"], wanted, ctx.products) + "\n" + head
+            announced.append("brand")
         tail = 'Say "add the first one in M" to add one to your cart, or tell me how to narrow it down.'
         return Reply(
             text="\n".join([head, *lines, tail]),

@@ -18,7 +18,7 @@ from app.pipeline.answer.qa import Answer, answer, variant_answer
 from app.pipeline.answer.semantic import SemanticArm
 from app.pipeline.policy_search import PolicySearch, sentences
 from app.policy.document import PolicyDocument
-from app.policy.router import OUT_OF_REMIT
+from app.policy.router import NOT_COVERED, OUT_OF_REMIT
 
 CAN_DO = (
     "I can help you find clothing, shoes, bags, watches and fitness gear, answer questions about a "
@@ -105,21 +105,25 @@ class HelpReplies:
         return Reply(text=f"The {winner.name}: {why}", product_ids=[winner.id, *rest], evidence=why)
 
     def store_help(self, topic: str | None, message: str = "") -> Reply:
-        """The policy section of ``topic``, quoted: the sentences that answer ``message`` first,
-        then the rest of the section; out of remit, the honest answer and what the chat can do."""
+        """The policy section of ``topic``, quoted: the sentences that answer ``message`` first (the
+        section's lead sentence when none is singled out), then the rest of the section; a store
+        question the policy does not cover, "the policy doesn't say" and who can tell; out of remit,
+        the honest answer and what the chat can do. ``evidence`` is the sentences quoted first."""
+        if topic == NOT_COVERED and self.policy is not None:
+            return Reply(text=not_covered(self.policy))
         if topic == OUT_OF_REMIT or topic is None or self.policy is None:
             return Reply(text="Sorry, I can't help with that here. " + CAN_DO)
         section = self.policy.section(topic)
         if section is None:
             return Reply(text="Sorry, I can't help with that here. " + CAN_DO)
         best = self.search.quote(message, topic) if self.search is not None and message else []
-        if not best:
-            return Reply(text=f"{section.title} (from our store policy): {section.text}")
+        if not best:  # no sentence singled out: the section's lead sentence, its rule, answers first
+            best = sentences(section.text)[:1]
         rest = [s for s in sentences(section.text) if s not in best]
         text = f"From our store policy ({section.title}): {' '.join(best)}"
         if rest:
             text += f"\nAlso in that section: {' '.join(rest)}"
-        return Reply(text=text)
+        return Reply(text=text, evidence=" ".join(best))
 
     def complements(self, products: list[Product], currency: str) -> Reply:
         if not products:
@@ -129,6 +133,16 @@ class HelpReplies:
             )
         lines = [f"{i}. {p.name} — {money(p.price, currency)}" for i, p in enumerate(products, 1)]
         return Reply(text="\n".join(["These go well with it:", *lines]), product_ids=[p.id for p in products])
+
+
+def not_covered(policy: PolicyDocument) -> str:
+    """A store question the policy does not answer: it says so, never guesses, and says who can
+    tell (the contact section's lead sentence, quoted) and what the chat can do."""
+    text = "Our store policy doesn't say anything about that, so I can't promise either way."
+    contact = policy.section("contact")
+    if contact is not None:
+        text += f" Our customer service can tell you: {sentences(contact.text)[0]}"
+    return f"{text} {CAN_DO}"
 
 
 def say(a: Answer, p: Product) -> str:
@@ -152,3 +166,11 @@ def unchecked_note(size: str, wanted: str) -> str:
         f"None of our {wanted} is listed in size {size}, so I couldn't filter on that size: "
         "these match the rest of your request (check the sizes on each product)."
     )
+
+
+def brand_note(brand: str, wanted: str, shown: list[Product]) -> str:
+    """A brand the store does not carry: said, and the results named as other brands' (those of
+    the products shown, from the catalog)."""
+    ours = list(dict.fromkeys(p.brand for p in shown if p.brand))
+    of = f" ({', '.join(ours[:3])})" if ours else ""
+    return f"We don't carry {brand}: nothing we sell is by or called that. Here are {wanted} from brands we do carry{of}."

@@ -192,6 +192,7 @@ def uses_llm(ctx: ResponseContext) -> bool:
         not abstained
         and ctx.notice is None
         and not ctx.relaxed
+        and not ctx.turn.unchecked  # a size or brand that could not be applied is said by the rules reply
         and not ctx.turn.products
         and ctx.turn.intent in SEARCH_INTENTS
         and bool(ctx.products)

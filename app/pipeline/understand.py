@@ -15,6 +15,8 @@ it does not know (checkout, and the order intents of issue 17) are left alone.
   search that can come back empty); a comparison keeps the shown products.
 * **Needs** (``app.pipeline.needs``): a gift, occasion or activity request ("gift for my dad who
   likes camping") is searched as its need, widened with the catalog's activity/climate values.
+* **Brands we do not carry** (``app.pipeline.brands``): "Nike running shoes" keeps the brand-like
+  word the store has no use for (``unchecked['brand']``), so the reply says so.
 * **Stock questions** (issue 17): a product question or comparison with a stock cue ("in stock",
   "available", "any left", "do you have it in") gets ``asks_stock``, answered from the inventory.
 """
@@ -23,9 +25,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from app.catalog.snapshot import CatalogSnapshot
+from app.catalog.vocabulary import load_vocabulary
 from app.domain.turn import ConversationState, Intent, ShoppingTurn
+from app.pipeline.brands import BrandReader
 from app.pipeline.extract.order_cues import asks_stock
 from app.pipeline.needs import NeedReader, asks_what_to_wear
 from app.pipeline.policy_search import PolicySearch
@@ -37,7 +42,8 @@ from app.pipeline.references import (
     by_pronoun,
     by_shown_name,
 )
-from app.policy.router import OUT_OF_REMIT, route
+from app.policy.router import OUT_OF_REMIT, TOPICS, route, routes
+from app.policy.words import correct, words
 
 _OPEN = frozenset(
     {Intent.search, Intent.refine, Intent.smalltalk, Intent.out_of_scope, Intent.product_question,
@@ -61,7 +67,8 @@ _STATED_SIZE = re.compile(
 #: A question about the assistant itself: the greeting, which says who it is and what it does, answers it.
 _ABOUT_ME = re.compile(
     r"\b(?:who|what) are you\b|\bhow (?:does|do) (?:this|it|you) work\b|\bwhat can (?:you|i) do\b"
-    r"|\bhow are you\b|\bare you (?:a |an )?(?:bot|robot|human|ai|real|person)\b|\bcan you help\b",
+    r"|\bhow are you\b|\bare you (?:a |an )?(?:bot|robot|human|ai|real|person)\b"
+    r"|\bcan you help(?: me)?(?: (?:out|please))?\W*$",
     re.IGNORECASE,
 )
 #: Words that point back at what was just said ("do *that*"): a follow-up, when no product is meant.
@@ -122,6 +129,7 @@ class Understander:
     catalog: CatalogSnapshot
     policy: PolicySearch | None = None  # store help by meaning (the policy collection)
     needs: NeedReader | None = None  # gifts, occasions, activities: the query as the need
+    brands: BrandReader | None = None  # a brand the store does not carry ("Nike running shoes")
 
     def pointed(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
         shown = state.last_results
@@ -152,6 +160,10 @@ class Understander:
             stated = _STATED_SIZE.search(message)
             if stated:  # "size 9" where no product is sized 9: said in the reply, not dropped silently
                 out = out.model_copy(update={"unchecked": {"size": stated.group("v").upper()}})
+        if out.intent in (Intent.search, Intent.refine) and self.brands is not None:
+            brand = self.brands.unmatched(message, out)
+            if brand:  # "Nike running shoes": not one of our brands, said in the reply, not dropped
+                out = out.model_copy(update={"unchecked": {**out.unchecked, "brand": brand}})
         if out.intent in STOCK_INTENTS and out.products and not out.asks_stock and asks_stock(message):
             # "do you have it in a small?" reads as a refinement until "it" resolves to a product;
             # about that product it asks for stock (either extractor backend)
@@ -171,9 +183,10 @@ class Understander:
             routable = False  # "pay now" is a checkout, not a payment question
         if asks_what_to_wear(message):
             routable = False  # "a job interview, what should I wear?" asks for clothes, not about jobs
-        topic = route(message) if routable else None
+        asked = self._as_policy_words(message) if routable else message
+        topic = self._by_cues(asked) if routable else None
         if topic is None and routable and turn.intent is not Intent.checkout:
-            topic = self._help_by_meaning(message, turn, state)
+            topic = self._help_by_meaning(asked, turn, state)
         if topic == OUT_OF_REMIT:
             return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": topic})
         if topic is not None:
@@ -215,13 +228,12 @@ class Understander:
         target = named or self.pointed(message, turn, state)
         if target is None:
             about = self._about_focus(message, turn, state)
-            if (
-                about is turn
-                and turn.intent is Intent.smalltalk
-                and is_question(message)
-                and not _ABOUT_ME.search(message)
+            if about is turn and (
+                (turn.intent is Intent.smalltalk and is_question(message) and not _ABOUT_ME.search(message))
+                or (turn.intent is Intent.out_of_scope and turn.topic is None and turn.filters.is_empty())
             ):
-                # a question is never answered with the greeting: what it asks is not ours to answer
+                # a question is never answered with the greeting, nor a request that is not shopping
+                # ("book me a table") with "we don't carry that": it is not ours to answer
                 return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": OUT_OF_REMIT})
             return about
         if named and asks_to_show(message, turn):
@@ -246,6 +258,39 @@ class Understander:
             return turn.model_copy(update={"intent": Intent.show_product, "products": [target]})
         return turn
 
+    @cached_property
+    def _catalog_words(self) -> frozenset[str]:
+        """Words of the store vocabulary and of the catalog's names and descriptions: a shopper's
+        word, never a misspelling of a policy word ("leather" is not "weather")."""
+        vocab = load_vocabulary()
+        terms = [t for table in (vocab.colors, vocab.materials, vocab.product_types) for t in table]
+        terms += [
+            s
+            for table in (vocab.colors, vocab.materials, vocab.product_types)
+            for v in table.values()
+            for s in v
+        ]
+        texts = [*terms, *(f"{p.name} {p.description}" for p in self.catalog.all())]
+        return frozenset(w for t in texts for w in words(t))
+
+    def _as_policy_words(self, message: str) -> str:
+        """The message with misspelt words restored to the policy's words ("retrun" → "return"),
+        when that gives it a store-help cue it did not have; otherwise as written."""
+        if self.policy is None or not self.policy.lexicon or routes(message):
+            return message
+        fixed = correct(message, self.policy.lexicon, keep=self._catalog_words)
+        return fixed if fixed != message and routes(fixed) else message
+
+    def _by_cues(self, message: str) -> str | None:
+        """The cue router's topic. Out of remit wins outright; when the cues of several policy
+        topics match ("can I pay when it arrives, like cash?": arrive → shipping, pay → payment),
+        the topic whose sentences are nearest by meaning decides."""
+        found = routes(message)
+        covered = [t for t in found if t in TOPICS]
+        if not found or found[0] == OUT_OF_REMIT or len(covered) < 2 or self.policy is None:
+            return found[0] if found else route(message)
+        return self.policy.nearest_of(message, covered)
+
     def _help_by_meaning(self, message: str, turn: ShoppingTurn, state: ConversationState) -> str | None:
         """The store-help topic of a message the cue router has no cue for, by its nearest policy
         sentence (``PolicySearch``). Only for messages that ask about no product: no product type,
@@ -256,11 +301,16 @@ class Understander:
         follow = state.topic is not None and (is_question(message) or bool(_FOLLOW_UP.search(message)))
         if not follow and (self.pointed(message, turn, state) or not is_question(message)):
             return None
-        topic = self.policy.topic(message, follow_up=follow)[0] if self.policy is not None else None
-        elliptical = bool(_FOLLOW_UP.search(message) or _BACK_REFERENCE.search(message))
-        if topic is None and follow and elliptical and not self.pointed(message, turn, state):
-            return state.topic  # "and for sale items?", "how long do I have to do that"
-        return topic
+        if follow and self.pointed(message, turn, state) is None:
+            # a follow-up in a store-help exchange stays on its topic ("restocking fee?" after a
+            # returns answer) unless another topic's sentence is as near as a first question needs
+            near, score = self.policy.topic(message, follow_up=True) if self.policy else (None, 0.0)
+            if near is not None and score >= self.policy.threshold:  # type: ignore[union-attr]
+                return near
+            elliptical = bool(_FOLLOW_UP.search(message) or _BACK_REFERENCE.search(message))
+            short = len(message.split()) <= 5 and turn.filters.is_empty() and not _RANKED.search(message)
+            return state.topic if elliptical or short else near
+        return self.policy.topic(message)[0] if self.policy is not None else None
 
     @staticmethod
     def _picks_to_buy(message: str, turn: ShoppingTurn, state: ConversationState) -> bool:

@@ -15,6 +15,9 @@ import re
 
 TOPICS = ("returns", "shipping", "payment", "sizing", "order_status", "contact", "ordering")
 OUT_OF_REMIT = "out_of_remit"
+#: A store question the policy document does not answer (warranty, discounts, price matching, a
+#: physical shop): the honest answer is that the policy doesn't say, and who can tell.
+NOT_COVERED = "not_covered"
 
 
 def _any(*patterns: str) -> re.Pattern[str]:
@@ -111,6 +114,7 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"my money",
             r"rebat",
             r"restitution",
+            r"restock",
         ),
     ),
     (
@@ -188,8 +192,11 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"customer assistance",
             r"custome assistance",
             r"(?:talk|speak|chat)\w* (?:to|with) (?:a|an|some) (?:person|assistant|someone|human)",
+            r"(?:talk|speak|chat)\w* (?:to|with) (?:someone|somebody|a person|a human|a real)",
             r"get in touch",
             r"what hours",
+            r"business hours",
+            r"open (?:on|at|today|tomorrow|late|weekends?|saturdays?|sundays?)",
             r"what time (?:can )?i (?:can )?call",
         ),
     ),
@@ -205,6 +212,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"which size",
             r"fit guide",
             r"between sizes",
+            r"between (?:an? )?(?:x{0,2}[sml]|xx?l|small|medium|large|\d\d)\b.{0,15}\band (?:an? )?"
+            r"(?:x{0,2}[sml]|xx?l|small|medium|large|\d\d)\b",
             r"measure",
         ),
     ),
@@ -214,14 +223,43 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"place (?:an |a |my )?order",
             r"make (?:an |a )?order",
             r"make a purchase",
-            r"how (?:do|can) i (?:buy|order|purchase)",
+            r"how (?:do|can) i (?:\w+ )?(?:buy|order|purchase)",
             r"purchase (?:some|a few|an)? ?items?",
             r"(?:buy\w*|order\w*|purchas\w*|acquire|earn|shop\w*|making|doing)\b.{0,25}"
             r"\b(?:items?|articles?|atticles?|afticles?|products?|purchase|order)\b",
         ),
     ),
 ]
+_RULES.append(
+    (
+        NOT_COVERED,
+        _any(
+            r"warrant",
+            r"guarantee",
+            r"discount",
+            r"coupon",
+            r"voucher",
+            r"promo(?:tion)?(?:al)? ?codes?",
+            r"price ?match",
+            r"gift ?wrap",
+            r"loyalty",
+            r"rewards?(?: points| program| scheme| card)",
+            r"points? (?:program|scheme|card)",
+            r"member(?:ship)?s? (?:program|card|discount|price)",
+            r"(?:physical|brick|real|actual) (?:store|shop|location)",
+            r"(?:store|shop) (?:near|location|in town)",
+            r"pick ?(?:it )?up in (?:a |the )?(?:store|shop)",
+            r"click (?:and|&) collect",
+            r"price (?:drop|adjustment|protection)",
+        ),
+    )
+)
 _POLICY_WORDS = _any(r"policy", r"policies", r"terms")
+
+
+def routes(message: str) -> list[str]:
+    """Every topic whose cues the message has, in priority order (out of remit first)."""
+    return [topic for topic, pattern in _RULES if pattern.search(message)]
 
 
 def route(message: str) -> str | None:

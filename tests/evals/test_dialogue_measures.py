@@ -6,7 +6,7 @@ from typing import Any
 
 from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import ConversationState, Filters, Intent, ShoppingTurn
-from evals.dialogue import on_target, topic_ok
+from evals.dialogue import DialogueReport, judge_turn, on_target, topic_ok
 from tests.pipeline.fakes import BLACK_HOODIE, DUFFEL, PRODUCTS, ZIP_HOODIE
 
 PIPELINE: Any = SimpleNamespace(catalog=CatalogSnapshot(PRODUCTS, "v1"))
@@ -37,3 +37,24 @@ def test_order_status_answered_from_the_orders_is_on_topic_but_not_strictly() ->
     answered = result([], intent=Intent.order_status)
     expect = {"policy_topic": "order_status"}
     assert (topic_ok(expect, answered), topic_ok(expect, answered, strict=True)) == (True, False)
+
+
+def policy_result(evidence: str | None) -> Any:
+    record = SimpleNamespace(
+        shown=[],
+        extraction=ShoppingTurn(intent=Intent.policy, topic="returns"),
+        answer=None,
+        evidence=evidence,
+        relaxed=[],
+    )
+    return SimpleNamespace(record=record, state=ConversationState(conversation_id="c"))
+
+
+def test_a_policy_answer_is_direct_when_its_first_quote_holds_the_gold_span() -> None:
+    expect = {"intent": "policy", "policy_topic": "returns", "policy_quote": "30 days"}
+    report = DialogueReport(split="dev2")
+    judge_turn(
+        expect, policy_result("You can return any unworn item within 30 days of delivery."), PIPELINE, report
+    )
+    judge_turn(expect, policy_result("Exchanges are handled as a return plus a new order."), PIPELINE, report)
+    assert (report.policy_on_topic.hit, report.policy_direct.hit, report.policy_direct.total) == (2, 1, 2)

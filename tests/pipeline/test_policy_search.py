@@ -47,3 +47,25 @@ def test_a_follow_up_is_held_to_the_lower_bar(search: PolicySearch) -> None:
 def test_the_quote_leads_with_the_sentence_that_answers(search: PolicySearch) -> None:
     quoted = search.quote("is return shipping free?", "returns")
     assert any("return postage is free" in s for s in quoted)
+
+
+def test_a_shoppers_word_finds_the_sentence_in_the_policys_word(search: PolicySearch) -> None:
+    assert search.quote("can I swap for a bigger size", "returns") == [
+        "Exchanges are handled as a return plus a new order."
+    ]
+
+
+def test_an_inflected_word_finds_its_sentence(search: PolicySearch) -> None:
+    quoted = search.quote("is there a fee for cancelling", "order_status")
+    assert any("no cancellation fee" in s for s in quoted)
+
+
+def test_nothing_singled_out_quotes_nothing(search: PolicySearch) -> None:
+    assert search.quote("restocking fee?", "returns") == []
+
+
+def test_of_several_cued_topics_the_first_stands_unless_another_is_clearly_nearer(
+    search: PolicySearch,
+) -> None:
+    assert search.nearest_of("will I have to pay customs fees on top?", ["shipping", "payment"]) == "shipping"
+    assert search.nearest_of("can i pay when it arrives, like cash", ["shipping", "payment"]) == "payment"

@@ -4,7 +4,7 @@ serve, None for product searches."""
 import pytest
 
 from app.policy.document import DEFAULT_POLICY_PATH, load_policy
-from app.policy.router import OUT_OF_REMIT, TOPICS, route
+from app.policy.router import NOT_COVERED, OUT_OF_REMIT, TOPICS, route, routes
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,40 @@ def test_swapping_for_another_size_is_an_exchange(message: str) -> None:
 )
 def test_an_order_number_the_redaction_replaced_still_routes_to_order_status(message: str) -> None:
     assert route(message) == "order_status"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is there a warranty on your stuff",
+        "do you price match",
+        "any discount codes?",
+        "do you do gift wrapping",
+    ],
+)
+def test_a_store_question_the_policy_does_not_cover_is_not_covered(message: str) -> None:
+    assert route(message) == NOT_COVERED
+
+
+def test_a_restocking_fee_is_a_returns_question() -> None:
+    assert route("restocking fee?") == "returns"
+
+
+def test_an_adverb_does_not_hide_how_to_order() -> None:
+    assert route("how do i actually buy something from you") == "ordering"
+
+
+def test_being_between_two_sizes_is_a_sizing_question() -> None:
+    assert route("im between a medium and a large, which should i get") == "sizing"
+
+
+def test_opening_days_are_a_contact_question() -> None:
+    assert route("are you guys open on weekends") == "contact"
+
+
+def test_routes_lists_every_matching_topic_in_priority_order() -> None:
+    assert routes("can i pay when it arrives, like cash") == ["shipping", "payment"]
+
+
+def test_chatting_with_someone_is_a_contact_question() -> None:
+    assert route("how to chat with someone?") == "contact"
