@@ -20,7 +20,8 @@ from evals.dialogue import format_report, load_dialogues, run_dialogue_eval
 
 def dialogue(
     split: Annotated[
-        str, typer.Option(help="test (the frozen headline), dev or dev2 (product-question dev data; for tuning).")
+        str,
+        typer.Option(help="test (the frozen headline), dev or dev2 (product-question dev data; for tuning)."),
     ] = "test",
     max_failures: Annotated[int, typer.Option(help="dev/dev2 only: failing turns to list.")] = 0,
 ) -> None:

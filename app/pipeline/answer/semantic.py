@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Set as AbstractSet
 from typing import Protocol
 
 import numpy as np
@@ -108,9 +109,11 @@ class SemanticArm:
         q = self._vec(query)
         return [float(self._vec(s) @ q) for s in spans]
 
-    def paraphrase(self, query: str, p: Product) -> str | None:
-        """The clause that clearly says what ``query`` asks, or None (see the module docstring)."""
-        spans = informative(p)
+    def paraphrase(self, query: str, p: Product, skip: AbstractSet[str] = frozenset()) -> str | None:
+        """The clause that clearly says what ``query`` asks, or None (see the module docstring).
+        ``skip``: spans the lexical arm may not quote for this question either (a climate value
+        such as "warm" for "warm enough for winter?", a care line), so they cannot win here."""
+        spans = [c for c in informative(p) if c not in skip]
         if len(spans) < MIN_CLAUSES:
             return None  # with one or two clauses, "clearly apart from the rest" means nothing
         sims = self.similarities(query, spans)
