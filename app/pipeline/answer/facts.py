@@ -43,6 +43,11 @@ _ASKS_MEASURE = re.compile(
 
 
 #: The dimension a "how …" question asks, as the text names it ("how long" → "length").
+#: The units a dimension is measured in ("how long" is not answered by "15 lbs.").
+_DIMENSION_UNITS = {
+    "long": ("inch", "cm"), "wide": ("inch", "cm"), "tall": ("inch", "cm"), "deep": ("inch", "cm"),
+    "big": ("inch", "cm"), "heavy": ("lb", "oz"), "weight": ("lb", "oz"), "length": ("inch", "cm"), "inseam": ("inch", "cm"),
+}  # fmt: skip
 _DIMENSION = {"long": "length", "wide": "width", "tall": "height", "heavy": "weight", "big": "dimensions"}
 
 
@@ -139,19 +144,21 @@ def phrase_opposite(question: str, spans: list[str]) -> Answer | None:
 
 def open_question(question: str, p: Product, materials: AbstractSet[str], spans: list[str]) -> Answer | None:
     """'what's it made of?', 'how long is it?', 'what's the inseam?': the span that states it (a
-    composition, a measure of the part or dimension asked about); None when the question is not
-    open or the text states nothing of the kind."""
+    composition, else the product's material value; a measure of the part or dimension asked
+    about, else the one measure of the whole product in a unit of that dimension); None when the
+    question is not open or the text states nothing of the kind."""
     if _ASKS_MATERIAL.search(question):
         stated = [s for s in spans if _COMPOSITION.search(s) and says_material(s, materials)]
-        stated = stated or [s for s in spans if says_material(s, materials)]
+        stated = stated or p.materials[:1]
         return Answer(verdict="yes", evidence=stated[0]) if stated else None
     if _ASKS_MEASURE.search(question):
-        asked = {stem(w) for w in words(question) if w not in STOP} | {
-            stem(_DIMENSION[w]) for w in words(question) if w in _DIMENSION
-        }
-        measured = [s for s in spans if NUM.search(s)]
+        asked_words = [w for w in words(question) if w not in STOP]
+        asked = {stem(w) for w in asked_words} | {stem(_DIMENSION[w]) for w in asked_words if w in _DIMENSION}
+        units = {u for w in asked_words for u in _DIMENSION_UNITS.get(w, ())}
+        measured = [s for s in spans if any(not units or unit(u) in units for _, u in NUM.findall(s))]
         about = [s for s in measured if asked & stems(NUM.sub(" ", s))]
-        pick = about or (measured if len(measured) == 1 else [])
+        whole = [s for s in measured if not any(w in PARTS for w in words(s))]  # not "1\" elastic band"
+        pick = about or (whole if len(measured) == 1 else [])
         return Answer(verdict="yes", evidence=pick[0]) if pick else None
     return None
 

@@ -172,7 +172,7 @@ _CLOSE_FIT = (
     "body hugging",
     "body-hugging",
 )
-_LOOSE_FIT = ("loose", "relaxed", "roomy", "baggy")
+_LOOSE_FIT = ("loose", "relaxed")  # not "roomy" ("a roomy neckline"), nor "baggy" ("beneath a baggy tee")
 OPPOSITES: dict[str, tuple[str, ...]] = {
     "loose": _CLOSE_FIT,
     "baggy": _CLOSE_FIT,
@@ -213,6 +213,7 @@ SYNONYMS: dict[str, re.Pattern[str]] = {
         "rains": _WATER,
         "showe": _WATER,  # showers
         "smell": r"odou?r|stink|anti-?microbial",
+        "smelly": r"odou?r|stink|anti-?microbial",
         "stink": r"odou?r|stink|anti-?microbial",
         "odour": r"odou?r",
         "phone": r"device|media|cell phone|phones?\b|mp3|audio",

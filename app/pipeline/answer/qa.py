@@ -74,6 +74,7 @@ from app.pipeline.answer.words import (
     own_words,
     part_of,
     privative,
+    root,
     stem,
 )
 from app.pipeline.references import without_pointers, words
@@ -130,14 +131,19 @@ def _other_part(span: str, asked: set[str]) -> bool:
 
 
 def _describes_other_part(span: str, matched: list[str], asked: set[str]) -> bool:
-    """A matched quality word (one with a listed opposite) that describes a part the question does
-    not name, right before it: "long" in "Long-Sleeve." (not "warm" in "Warm fleece lining.", nor
-    "phone" in "Cell phone pocket.")."""
+    """A matched word that describes a part the question does not name, right before it: "long" in
+    "Long-Sleeve.", "looser" in "looser sleeves", "organizational" in "organizational pockets" (not
+    "warm" in "Warm fleece lining."). A word the question asks as it is, and that is no quality
+    (no listed opposite), is what the part is for: "phone" in "Cell phone pocket." answers it."""
     tokens = [t for w in words(span) for t in w.split("-") if t]
     asked_parts = {stem(w) for w in asked}
     qualities = {w for k, vs in OPPOSITES.items() for w in (k, *vs)}
+
+    def describes(t: str, m: str) -> bool:
+        return stem(t) == stem(m) and (m in qualities or root(t) != root(m))
+
     for i, t in enumerate(tokens):
-        if t in qualities and any(stem(t) == stem(m) for m in matched):
+        if any(describes(t, m) for m in matched):
             after = tokens[i + 1 : i + 2]
             if any(a in PARTS and stem(a) not in asked_parts for a in after):
                 return True
@@ -182,9 +188,11 @@ def answer(
     if span is not None:
         matched = [t for t in content if hit(t, span)]
         unmatched = [t for t in content if t not in matched]
-        denied = any(negated(span, stem(t)) or privative(t, span, asked) for t in matched)
-        if denied and any(asks_negated(t, tokens) for t in matched):
-            return Answer(verdict="yes", evidence=span)  # "chafe free?" on "No-chafe seams."
+        denied = {t for t in matched if negated(span, t) or privative(t, span, asked)}
+        deniers = {t: d for t in matched if (d := asks_negated(t, tokens)) is not None}
+        if deniers:  # "chafe free?": "No-chafe seams." agrees; "Chafe guard." does not say
+            agree = all(t in denied or hit(d, span) for t, d in deniers.items())  # "wick sweat": "wicks …"
+            return Answer(verdict="yes", evidence=span) if agree else Answer(verdict="unknown")
         if denied or any(
             re.search(r"\b" + re.escape(o) + r"\b", span.lower())
             for t in unmatched

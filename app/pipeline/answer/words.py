@@ -12,14 +12,23 @@ from app.domain.catalog import Product
 from app.pipeline.answer.lexicon import COLOUR_WORDS, PART_SAME, SYNONYMS
 from app.pipeline.references import FUZZY_RATIO, words
 
+#: Words before a word that deny it ("not waterproof", "rather than the baggy variety", "prevents
+#: chafing", "anti-odor", "controls stink").
 _NEG = re.compile(
-    r"\b(?:not|no|non|without|never|free of|rather than|instead of)\b[\s-]*(?:\w+[\s-]+){0,2}$", re.IGNORECASE
+    r"\b(?:not|no|non|without|never|free of|rather than|instead of|anti|prevents?|resists?|controls?|"
+    r"eliminates?|reduces?)\b"
+    r"[\s-]*(?:\w+[\s-]+){0,2}$",
+    re.IGNORECASE,
 )
-
-
-#: A question that negates its own word ("chafe free?", "no-chafe?", "without seams?"): a span that
-#: negates it too agrees with it.
-_ASKS_NEGATED = re.compile(r"^[\s-]*free\b")
+#: Words after a word that deny it ("chafe-free", "odor-resistant", "no-chafe").
+_NEG_AFTER = re.compile(r"^\w*[\s-]+(?:free|resistant|proof|wicking)\b(?!\s+of\b)", re.IGNORECASE)
+#: Words of a question that deny its own word ("chafe free?", "does it stop smelling?"): a span that
+#: denies it too agrees with it.
+_ASKS_NEGATED_AFTER = frozenset({"free", "resistant", "proof", "wicking"})
+_ASKS_NEGATED_BEFORE = frozenset(
+    {"no", "non", "without", "anti", "stop", "stops", "prevent", "prevents", "resist", "resists", "block",
+     "blocks", "avoid", "reduce", "control", "controls", "eliminate", "wick", "wicks", "wicking"}
+)  # fmt: skip
 
 
 _INFLECTIONS = frozenset({"s", "es", "ed", "ing", "per", "pers", "pered", "ped", "ping"})
@@ -50,9 +59,24 @@ def part_of(word: str) -> str:
     return PART_SAME.get(word, word.rstrip("s"))
 
 
-def negated(span: str, word_stem: str) -> bool:
+def negated(span: str, word: str) -> bool:
+    """The span denies ``word`` (where its stem or a ``SYNONYMS`` reading of it stands): "Not
+    waterproof.", "Chafe-free seams.", "Antimicrobial, odor-resistant." for "smell"."""
     low = span.lower()
-    return any(_NEG.search(low[: m.start()]) for m in re.finditer(r"\b" + re.escape(word_stem), low))
+    places = [
+        m.span()
+        for m in re.finditer(r"[a-z0-9]+", low)
+        if stem(m.group()) == stem(word) or root(m.group()) == root(word)
+    ]
+    also = SYNONYMS.get(word) or SYNONYMS.get(stem(word))
+    if also is not None:
+        places += [m.span() for m in also.finditer(low)]
+    return any(
+        _NEG.search(low[:a])
+        or _NEG_AFTER.match(low[b:])
+        or (low[a:b].startswith("anti") and not word.startswith("anti"))
+        for a, b in places
+    )
 
 
 def is_name_word(token: str, name: set[str], tokens: list[str]) -> bool:
@@ -64,17 +88,25 @@ def is_name_word(token: str, name: set[str], tokens: list[str]) -> bool:
     if any(a + b in name for a, b in zip(tokens[max(0, i - 1) : i + 1], tokens[i : i + 2], strict=False)):
         return True
     return len(token) >= 5 and any(
-        len(n) >= 5 and SequenceMatcher(None, token, n).ratio() >= FUZZY_RATIO for n in name
+        len(n) >= 5
+        and abs(len(n) - len(token)) <= 2
+        and token.rstrip("s") != n.rstrip("s")  # "sleeves" asks about the sleeves of a "Sleeve" top
+        and SequenceMatcher(None, token, n).ratio() >= FUZZY_RATIO
+        for n in name
     )
 
 
-def asks_negated(word: str, tokens: list[str]) -> bool:
-    """The question negates ``word`` itself: "chafe free", "chafe-free", "no chafe", "without seams"."""
-    if word.endswith("-free"):
-        return True
+def asks_negated(word: str, tokens: list[str]) -> str | None:
+    """The word of the question that denies ``word`` itself, or None: "chafe free" → "free",
+    "does it stop smelling" → "stop", "does it wick sweat" → "wick", "chafe-free" → "free"."""
+    for suffix in ("free", "resistant", "proof", "wicking"):
+        if word.endswith("-" + suffix):
+            return suffix
     i = tokens.index(word)
-    after = " ".join(tokens[i + 1 : i + 2])
-    return bool(_ASKS_NEGATED.match(after)) or (i > 0 and tokens[i - 1] in ("no", "non", "without", "anti"))
+    after = [t for t in tokens[i + 1 : i + 2] if t in _ASKS_NEGATED_AFTER]
+    before = [t for t in tokens[max(0, i - 2) : i] if t in _ASKS_NEGATED_BEFORE]
+    found = after or before
+    return found[0] if found else None
 
 
 def privative(word: str, span: str, asked: AbstractSet[str] = frozenset()) -> bool:

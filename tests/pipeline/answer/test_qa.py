@@ -339,3 +339,54 @@ def test_taking_a_part_out_asks_whether_it_is_removable() -> None:
     bra = pullover(description="Elastic underband for superior support.\nRemovable cup inserts.")
     a = answer("can I take the pads out?", bra, COLOURS, SIZES)
     assert (a.verdict, a.evidence) == ("yes", "Removable cup inserts.")
+
+
+def test_an_odor_resistant_product_does_not_smell() -> None:
+    tee = pullover(description="Zip hand pockets.\nNaturally odor-resistant.")
+    a = answer("does it smell after workouts?", tee, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("no", "Naturally odor-resistant.")
+
+
+def test_wicking_sweat_agrees_with_a_span_that_wicks_it() -> None:
+    short = pullover(description="Moisture-wicking fabric wicks away sweat.\nElastic waist.")
+    a = answer("does it wick sweat?", short, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Moisture-wicking fabric wicks away sweat.")
+
+
+def test_a_word_sharing_only_a_stem_with_the_question_before_a_part_does_not_answer() -> None:
+    duffle = gear("With multiple organizational pockets inside and out.", name="Overnight Duffle")
+    assert answer("is it organic?", duffle, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_a_quality_of_a_part_is_not_a_quality_of_the_product() -> None:
+    tee = pullover(description="The looser sleeves keep you moving.")
+    assert answer("is it loose?", tee, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_another_garment_being_baggy_says_nothing_about_the_fit() -> None:
+    tank = pullover(description="Worn beneath a baggy tee for a laid-back style.")
+    assert answer("is it fitted?", tank, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_how_long_is_not_answered_by_a_weight_or_a_parts_measure() -> None:
+    ball = gear("Durable plastic shell.\n15 lbs.")
+    tank = pullover(description='Salmon heather tank top.\n1" elastic band on inner bra.')
+    assert (
+        answer("how long is it", ball, COLOURS, SIZES).verdict,
+        answer("how long is it", tank, COLOURS, SIZES).verdict,
+    ) == (
+        "unknown",
+        "unknown",
+    )
+
+
+def test_what_it_is_made_of_without_a_composition_quotes_its_material() -> None:
+    hoodie = pullover(description="Full zip black hoodie.", materials=["cotton"])
+    a = answer("whats it made of", hoodie, COLOURS, SIZES, {"cotton"})
+    assert (a.verdict, a.evidence) == ("yes", "cotton")
+
+
+def test_the_plural_of_a_name_word_is_still_asked_about() -> None:
+    top = pullover(name="Ariel Roll Sleeve Sweatshirt", description="Adjustable roll sleeves for 3/4 sleeve.")
+    a = answer("does it have sleeves?", top, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Adjustable roll sleeves for 3/4 sleeve.")

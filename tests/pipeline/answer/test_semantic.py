@@ -64,7 +64,7 @@ def test_the_minilm_arm_never_answers_no(arm: SemanticArm) -> None:
     light = DUFFLE.model_copy(
         update={"description": "Not waterproof, so keep it indoors.\nDual top handles."}
     )
-    assert answer(QUESTION, light, set(), set(), semantic=arm).verdict != "no"
+    assert answer("will my stuff stay dry in a storm", light, set(), set(), semantic=arm).verdict != "no"
 
 
 def test_a_clause_that_only_says_what_the_product_is_is_not_evidence() -> None:
@@ -117,3 +117,20 @@ def test_the_minilm_arm_does_not_quote_a_climate_value_the_lexical_arm_may_not(a
 @pytest.mark.slow  # loads MiniLM
 def test_a_material_question_is_never_answered_by_meaning(arm: SemanticArm) -> None:
     assert answer("is it leather?", TOTE, set(), set(), {"leather"}, semantic=arm).verdict == "unknown"
+
+
+@pytest.mark.slow  # loads MiniLM
+def test_a_skipped_span_still_competes_so_the_margin_is_not_widened(arm: SemanticArm) -> None:
+    tank = DUFFLE.model_copy(
+        update={
+            "name": "Chloe Compete Tank",
+            "category": "tanks",
+            "description": (
+                "You've earned your figure, so stay cool and let it do all the talking in the form-fitted, "
+                "sleek racerback Chloe Compete Tank.\nRoyal blue tank top - nylon/spandex.\n"
+                "Flatlock stitching.\nMoisture-wicking fabric.\nErgonomic seaming.\nMachine wash/dry."
+            ),
+            "attributes": {"climate": ["indoor", "warm"], "style": ["tank"]},
+        }
+    )
+    assert answer("will it keep me warm?", tank, set(), set(), semantic=arm).verdict == "unknown"
