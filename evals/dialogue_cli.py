@@ -20,7 +20,10 @@ from evals.dialogue import format_report, load_dialogues, run_dialogue_eval
 
 def dialogue(
     split: Annotated[
-        str, typer.Option(help="test (the frozen headline), dev or dev2 (for tuning).")
+        str,
+        typer.Option(
+            help="test (the frozen headline), dev or dev2 (the fresh dev data of the second pass; for tuning)."
+        ),
     ] = "test",
     max_failures: Annotated[int, typer.Option(help="dev/dev2 only: failing turns to list.")] = 0,
 ) -> None:

@@ -52,9 +52,14 @@ _ORDINALS = {
     "fifth": 5, "5th": 5, "last": -1,
 }  # fmt: skip
 _PRONOUN = re.compile(r"\b(it|its|it's|this|that|that one|this one|them|they)\b")
-_CHEAP = re.compile(r"\b(cheap(er|est)|less expensive|lower price|most affordable)\b")
-_DEAR = re.compile(r"\b(pricier|priciest|more expensive|most expensive|dearer)\b")
-_BEST = re.compile(r"\b(best rated|highest rated|top rated|better rated)\b")
+_CHEAP = re.compile(
+    r"\b(cheap(er|est)|less expensive|least expensive|lower price[ds]?|lowest price[ds]?|lowest[- ]priced"
+    r"|more affordable|most affordable)\b"
+)
+_DEAR = re.compile(
+    r"\b(pricier|priciest|more expensive|most expensive|dearer|dearest|higher[- ]priced|highest[- ]priced)\b"
+)
+_BEST = re.compile(r"\b(best rated|highest rated|top rated|better rated|best reviewed|highest rating)\b")
 _OTHER = re.compile(r"\b(?:the|that) other(?: one)?\b|\bthe (?:other|different) one\b")
 
 
@@ -169,6 +174,10 @@ class NameIndex:
                     return pid
         return None
 
+    def matched_words(self, message: str) -> set[str]:
+        """The distinctive name words the message's words stand for (exactly or misspelt)."""
+        return {m for t in words(message) if (m := self._match(t)) is not None}
+
     def _match(self, word: str) -> str | None:
         """The distinctive name word ``word`` stands for: itself, or a near spelling."""
         if word in self.distinctive:
@@ -255,6 +264,23 @@ class NameIndex:
 
     def resolve(self, message: str) -> str | None:
         return self.by_sku(message) or self.by_name(message)
+
+
+#: The words that point at a product on screen ("the second one", "the cheaper one", "that one",
+#: "the blue one", "the other one"): they say which product, not what is asked about it.
+_POINTER = re.compile(
+    r"\b(?:the|that|this)\s+(?:[a-z0-9-]+\s+){0,2}?ones?\b|\b(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b",
+    re.IGNORECASE,
+)
+
+
+def without_pointers(message: str) -> str:
+    """``message`` with the words that pick a product removed, so a question about the picked
+    product is read for what it asks ("does the second one have a pocket?" → "does have a pocket?")."""
+    text = message.lower()
+    for pattern in (_POINTER, _CHEAP, _DEAR, _BEST, _OTHER):
+        text = pattern.sub(" ", text)
+    return " ".join(text.split())
 
 
 def ordinal(message: str) -> int | None:

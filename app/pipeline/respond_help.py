@@ -83,8 +83,15 @@ class HelpReplies:
     def stock(self, message: str, p: Product, notice: str) -> Reply:
         """'do you have it in orange?': whether the product comes in it is product information (the
         variant rule of ``qa``); whether it is in stock is the inventory's ``notice``. A product that
-        does not come in the asked colour/size is a "no" quoting its list, whatever the stock says."""
+        does not come in the asked colour/size is a "no" quoting its list, whatever the stock says.
+        A question that names no colour or size and that the product's text answers gets that answer."""
         a = variant_answer(message, p, self._colours, self._sizes)
+        if a is None:  # "does it come in different foam types?" names no variant: the text may say
+            found = answer(message, p, self._colours, self._sizes, self._materials, self.semantic)
+            if found.verdict != "unknown":
+                return Reply(
+                    text=say(found, p), product_ids=[p.id], answer=found.verdict, evidence=found.evidence
+                )
         if a is not None and a.verdict == "no":
             return Reply(text=say(a, p), product_ids=[p.id], answer=a.verdict, evidence=a.evidence)
         if a is not None and a.verdict == "yes" and notice.startswith("Yes"):

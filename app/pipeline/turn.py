@@ -216,7 +216,7 @@ class TurnPipeline:
                 )
             )
             record_text_output(sp, reply.text)
-        action.state = with_focus(action.state, turn, reply.product_ids)
+        action.state = with_focus(action.state, turn, reply.product_ids, reply.answer)
         record = draft.record(self.clock(), self.versions)
         await self._commit(record, draft.before, action)
         by_id = {p.id: p for p in [*search.shown, *action.cart_products, *action.suggestions]}

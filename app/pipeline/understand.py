@@ -41,9 +41,11 @@ from app.pipeline.references import (
     by_position,
     by_pronoun,
     by_shown_name,
+    words,
 )
 from app.policy.router import OUT_OF_REMIT, TOPICS, route, routes
-from app.policy.words import correct, words
+from app.policy.words import correct
+from app.policy.words import words as policy_words
 
 _OPEN = frozenset(
     {Intent.search, Intent.refine, Intent.smalltalk, Intent.out_of_scope, Intent.product_question,
@@ -78,9 +80,13 @@ _FOLLOW_UP = re.compile(r"^\W*(?:and|also|but|what about|how about|so|ok|okay|th
 _QUESTION = re.compile(
     r"(\?\s*$)|^\s*(?:(?:and|so|ok|okay|also|but|hm+)[, ]+)?"
     r"(?:does|do|is|are|can|could|will|would|has|have|how|what|which|whats|what's|any)\b"
-    r"|\b(?:does|do|is|are|can|will) (?:it|they|this|that|the)\b",
+    r"|\b(?:does|do|is|are|can|will) (?:it|they|this|that|the)\b"
+    # a question after the product's name: "Troy Yoga Short: can i take the liner out", "X, whats it made of"
+    r"|[,:;–—-]\s*(?:does|do|is|are|can|could|will|would|has|have|how|what|whats|what's|which|any)\b",
     re.IGNORECASE,
 )
+#: Words that point at the product in focus ("is *it* a pullover?").
+_FOCUS_PRONOUN = re.compile(r"\b(?:it|its|this|that|they|them)\b", re.IGNORECASE)
 
 
 _BUY = re.compile(
@@ -187,13 +193,15 @@ class Understander:
         topic = self._by_cues(asked) if routable else None
         if topic is None and routable and turn.intent is not Intent.checkout:
             topic = self._help_by_meaning(asked, turn, state)
+        if topic == OUT_OF_REMIT and is_question(message) and (sku or self._names_exactly(message)):
+            topic = None  # "Thorpe Track Pant, weather resistant?" asks about the product, not the weather
         if topic == OUT_OF_REMIT:
             return turn.model_copy(update={"intent": Intent.out_of_scope, "topic": topic})
         if topic is not None:
             return turn.model_copy(update={"intent": Intent.policy, "topic": topic})
         if turn.intent is Intent.checkout:
             return turn
-        named = sku or self.names.by_name(message) or self._version(message, turn, state)
+        named = sku or self._named(message, state) or self._version(message, turn, state)
         if named and self._picks_to_buy(message, turn, state):
             return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [named]})
         if turn.intent is Intent.add_to_cart or (named and not is_question(message) and _BUY.search(message)):
@@ -218,11 +226,15 @@ class Understander:
             products = [p for p in picked if p] if len(turn.referenced) >= 2 else list(state.last_results)
             return turn.model_copy(update={"products": products})
         pick = None if named or turn.referenced else self.picked(message, state)
+        if named is None and not turn.referenced and self._asks_focus_variant(message, turn, state):
+            return turn.model_copy(update={"intent": Intent.product_question, "products": [state.focus]})
         if (
             named is None
             and turn.filters.category is not None
             and not turn.referenced
             and not self._named_among(message, state)
+            # "is the strap leather?" about the watch in focus: "strap" is a part, not a search for straps
+            and not (turn.intent is Intent.product_question and state.focus and is_question(message))
         ):
             return turn  # "the cheapest coat you've got" is a new search, not a pick among the shown
         target = named or self.pointed(message, turn, state)
@@ -271,7 +283,7 @@ class Understander:
             for s in v
         ]
         texts = [*terms, *(f"{p.name} {p.description}" for p in self.catalog.all())]
-        return frozenset(w for t in texts for w in words(t))
+        return frozenset(w for t in texts for w in policy_words(t))
 
     def _as_policy_words(self, message: str) -> str:
         """The message with misspelt words restored to the policy's words ("retrun" → "return"),
@@ -349,6 +361,53 @@ class Understander:
             return False
         return by_shown_name(message, self.catalog.many(state.last_results)) is not None
 
+    def _named(self, message: str, state: ConversationState) -> str | None:
+        """The product the message names — unless it is a question about the product in focus and
+        every name word it matched is a word of that product's own text ("are the straps padded?"
+        about a backpack whose text says "straps" does not name the "Classic heels with straps")."""
+        named = self.names.by_name(message)
+        if named is None or state.focus is None or named == state.focus or not is_question(message):
+            return named
+        focus = self.catalog.get(state.focus)
+        name = self.names.name_words.get(named, set())
+        matched = name & (set(words(message)) | self.names.matched_words(message))
+        if focus is None or not matched:
+            return named
+        text = " ".join([focus.description, *(v for vs in focus.attributes.values() for v in vs)])
+        own = set(words(text))
+        return None if all(w in own or w.rstrip("s") in own or w + "s" in own for w in matched) else named
+
+    def _names_exactly(self, message: str) -> bool:
+        """A product named with a word of its own name written as it is (not "weather" read as the
+        Water Bottle's "water")."""
+        named = self.names.by_name(message)
+        return named is not None and bool(
+            (self.names.name_words.get(named, set()) - self.names.stop) & set(words(message))
+        )
+
+    @staticmethod
+    def _asks_focus_variant(message: str, turn: ShoppingTurn, state: ConversationState) -> bool:
+        """Right after a turn about one product (shown or asked about, and nothing else on screen), a
+        question whose filters read as a search asks about that product: "in black?", "size 30
+        available?" (a colour or size, in a short question), "is it a pullover?" (a type, said of
+        "it"). Not a question about the list or the store ("any other colours?")."""
+        if (
+            state.focus is None
+            or state.last_results not in ([], [state.focus])
+            or state.last_intent not in (Intent.product_question, Intent.show_product)
+            or not is_question(message)
+            or _NOT_ABOUT_FOCUS.search(message)
+            or turn.intent not in (Intent.search, Intent.refine)
+        ):
+            return False
+        f = turn.filters
+        if f.category is not None:
+            return bool(_FOCUS_PRONOUN.search(message))
+        variant_only = (f.color is not None or f.size is not None) and f.model_copy(
+            update={"color": None, "size": None}
+        ).is_empty()
+        return variant_only and (len(message.split()) <= 5 or bool(_FOCUS_PRONOUN.search(message)))
+
     def _about_focus(self, message: str, turn: ShoppingTurn, state: ConversationState) -> ShoppingTurn:
         """'any thumbholes on the sleeves?', 'water resistant too?': a question that names no product,
         sets no filter and asks for nothing else is about the product in focus."""
@@ -358,20 +417,28 @@ class Understander:
             or not is_question(message)
             or _NOT_ABOUT_FOCUS.search(message)
             or turn.intent not in (Intent.search, Intent.refine, Intent.smalltalk, Intent.product_question)
-            or not f.is_empty()
+            # a filter the extractor read off a product question is what it asks ("is the strap leather")
+            or (not f.is_empty() and turn.intent is not Intent.product_question)
         ):
             return turn
         return turn.model_copy(update={"intent": Intent.product_question, "products": [state.focus]})
 
 
-def with_focus(state: ConversationState, turn: ShoppingTurn, shown: list[str]) -> ConversationState:
+def with_focus(
+    state: ConversationState, turn: ShoppingTurn, shown: list[str], answer: str | None = None
+) -> ConversationState:
     """The product 'it' refers to next turn: the one this turn was about, or the only one shown;
-    none after a search that shows several."""
+    none after a search that shows several. After a comparison that picked one (the reply shows
+    the pick first and is not an "it doesn't say"), the pick: "does that one have a drawstring?"
+    after "which one is cheaper?" asks about the cheaper one."""
     focus = turn.products[0] if turn.products and turn.intent is not Intent.cross_sell else None
+    if turn.intent is Intent.compare and shown and answer != "unknown":
+        focus = shown[0]
     if focus is None and len(shown) == 1:
         focus = shown[0]
-    if focus is None and len(shown) >= 2 and turn.intent in (Intent.search, Intent.refine):
-        # a new list on screen: "it" no longer means the product talked about before
+    if focus is None and len(shown) != 1 and turn.intent in (Intent.search, Intent.refine):
+        # a new list on screen, or a search that found nothing: "it" no longer means the product
+        # talked about before
         return state.model_copy(update={"focus": None}) if state.focus else state
     if focus is None and state.cart and turn.intent is Intent.add_to_cart:
         focus = state.cart[-1].product_id

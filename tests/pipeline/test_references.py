@@ -2,7 +2,15 @@
 
 from app.domain.catalog import Product, Variant
 from app.domain.turn import ConversationState
-from app.pipeline.references import NameIndex, by_attribute, by_other, by_position, by_pronoun, by_shown_name
+from app.pipeline.references import (
+    NameIndex,
+    by_attribute,
+    by_other,
+    by_position,
+    by_pronoun,
+    by_shown_name,
+    without_pointers,
+)
 
 
 def product(pid: str, name: str, price: float = 50.0, brand: str = "Luma", **kw: object) -> Product:
@@ -123,3 +131,15 @@ def test_a_version_of_another_type_is_the_same_named_product_of_that_type() -> N
         ["hoodie", "sweatshirt"],
     )
     assert family.sibling("kibana:h", "sweatshirts") == "kibana:s"
+
+
+def test_the_words_that_pick_a_product_are_not_part_of_the_question() -> None:
+    assert (
+        without_pointers("and the cheaper one - does the second one have a hood?")
+        == "and - does have a hood?"
+    )
+
+
+def test_least_expensive_picks_the_cheapest_shown() -> None:
+    shown = [product("magento:A", "A Jacket", price=84.0), product("magento:B", "B Jacket", price=60.0)]
+    assert by_attribute("show me the least expensive one", shown) == "magento:B"

@@ -188,3 +188,17 @@ def test_a_colour_the_product_does_not_come_in_is_no_quoting_its_colours() -> No
         stock_ctx("is it available in black?", notice)
     )
     assert (reply.answer, reply.evidence, reply.product_ids) == ("no", "blue, red, yellow", [JACKET.id])
+
+
+def test_a_come_in_question_naming_no_variant_is_answered_from_the_text() -> None:
+    kit = JACKET.model_copy(update={"name": "Harmony Band Kit", "description": "Mesh carry bag included."})
+    turn = ShoppingTurn(intent=Intent.product_question, products=[kit.id], asks_stock=True)
+    context = ResponseContext(
+        turn=turn,
+        state=ConversationState(conversation_id="c"),
+        products=[kit],
+        notice="Yes — the Harmony Band Kit is in stock.",
+        message="does it come in a set with a carry bag?",
+    )
+    reply = RulesResponder(HelpReplies(vocabulary=load_vocabulary())).compose(context)
+    assert (reply.answer, reply.evidence) == ("yes", "Mesh carry bag included.")

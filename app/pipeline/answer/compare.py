@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 
 from app.domain.catalog import Product
+from app.pipeline.answer.facts import unit
 from app.pipeline.answer.lexicon import NUM, STOP
-from app.pipeline.answer.qa import _stems, _unit, answer, stem
+from app.pipeline.answer.qa import answer
 from app.pipeline.answer.semantic import SemanticArm
+from app.pipeline.answer.words import stem, stems
 
 _CHEAP = re.compile(r"\b(cheap|cheaper|cheapest|less expensive|affordable|lower price|budget)\b", re.I)
 _DEAR = re.compile(r"\b(pricier|priciest|more expensive|most expensive|dearer)\b", re.I)
@@ -43,10 +45,10 @@ def _measured(question: str, products: list[Product], sign: int) -> tuple[Produc
     units: set[str | None] = set()
     for p in products:
         stated = [
-            (float(n), _unit(u), span)
+            (float(n), unit(u), span)
             for span in [*(p.description or "").splitlines()]
             for n, u in NUM.findall(span)
-            if about & _stems(NUM.sub(" ", span))
+            if about & stems(NUM.sub(" ", span))
         ]
         if len({(v, u) for v, u, _ in stated}) != 1:
             return None  # not stated, or stated several times: no comparison on a guess
@@ -101,8 +103,8 @@ def compare(
 def _by_name(question: str, products: list[Product]) -> tuple[Product, str] | None:
     """'which of these is the insulated one?': the one product whose *name* has the word asked."""
     asked = {stem(w) for w in _WORD.findall(question.lower()) if w not in STOP and len(w) > 3}
-    having = [p for p in products if asked & _stems(p.name)]
-    shared = set.intersection(*(_stems(p.name) for p in products)) if products else set()
-    if len(having) == 1 and asked & _stems(having[0].name) - shared:
+    having = [p for p in products if asked & stems(p.name)]
+    shared = set.intersection(*(stems(p.name) for p in products)) if products else set()
+    if len(having) == 1 and asked & stems(having[0].name) - shared:
         return having[0], f'its name says so: "{having[0].name}".'
     return None

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Set as AbstractSet
 from typing import Protocol
 
 import numpy as np
@@ -108,13 +109,18 @@ class SemanticArm:
         q = self._vec(query)
         return [float(self._vec(s) @ q) for s in spans]
 
-    def paraphrase(self, query: str, p: Product) -> str | None:
-        """The clause that clearly says what ``query`` asks, or None (see the module docstring)."""
+    def paraphrase(self, query: str, p: Product, skip: AbstractSet[str] = frozenset()) -> str | None:
+        """The clause that clearly says what ``query`` asks, or None (see the module docstring).
+        ``skip``: spans the lexical arm may not quote for this question either (a climate value
+        such as "warm" for "warm enough for winter?", a care line): when one of them is nearest,
+        nothing is quoted; they stay rivals, so leaving them out never widens a margin."""
         spans = informative(p)
         if len(spans) < MIN_CLAUSES:
             return None  # with one or two clauses, "clearly apart from the rest" means nothing
         sims = self.similarities(query, spans)
         order = sorted(range(len(spans)), key=lambda i: -sims[i])
+        if spans[order[0]] in skip:
+            return None  # the nearest is not quotable here; a skipped span still competes as a rival
         best = sims[order[0]]
         # the runner-up is another statement: an attribute value and a clause that contains it
         # ("waterproof", "the durable waterproof exterior …") are the same evidence

@@ -226,3 +226,167 @@ def test_water_resistant_is_not_waterproof() -> None:
 def test_a_span_missing_the_part_asked_about_is_unknown() -> None:
     bottle = pullover(description="Grooved sides for an easy grip.")
     assert answer("does it have side pockets?", bottle, COLOURS, SIZES).verdict == "unknown"
+
+
+# --- generalising to unseen phrasings (dev2 split): one behaviour each --------------------------
+
+
+def test_the_words_that_pick_the_product_are_not_asked_about() -> None:
+    tank = pullover(name="Primo Endurance Tank", description="Red heather tank with gray pocket.")
+    a = answer("does the second one have a pocket?", tank, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Red heather tank with gray pocket.")
+
+
+def test_a_misspelt_name_word_is_not_asked_about() -> None:
+    hoodie = pullover(name="Stark Fundamental Hoodie", description="Hood and fleece lining keep you warm.")
+    a = answer("stark fundamentle hoodie is it fleece lined", hoodie, COLOURS, SIZES, MATERIALS)
+    assert (a.verdict, a.evidence) == ("yes", "Hood and fleece lining keep you warm.")
+
+
+def test_a_less_word_in_the_text_says_the_product_has_none() -> None:
+    top = pullover(description="The top is sleeveless, body fitting and moisture wicking.")
+    assert answer("does it have sleeves?", top, COLOURS, SIZES).verdict == "no"
+
+
+def test_a_less_word_the_question_asks_for_is_yes() -> None:
+    top = pullover(description="Tagless label at back neck.")
+    a = answer("tags at the neck drive me nuts - is it tagless?", top, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Tagless label at back neck.")
+
+
+def test_a_question_negating_its_own_word_agrees_with_a_negated_span() -> None:
+    tank = pullover(description="No-chafe seams.")
+    a = answer("are the seams chafe free", tank, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "No-chafe seams.")
+
+
+def test_rather_than_negates_what_follows() -> None:
+    short = pullover(description="Made for runners who prefer a fitted short rather than the baggy variety.")
+    assert answer("is it baggy?", short, COLOURS, SIZES).verdict == "no"
+
+
+def test_a_relaxed_fit_is_not_slim() -> None:
+    pant = pullover(description="Navy cotton straight leg pants.\nRelaxed fit.")
+    a = answer("is it slim fit", pant, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("no", "Relaxed fit.")
+
+
+def test_a_crew_neckline_is_not_a_v_neck() -> None:
+    tee = pullover(description="Teal quick dry tee.\nCrew neckline.")
+    a = answer("does it have a v neck", tee, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("no", "Crew neckline.")
+
+
+def test_the_material_of_the_part_asked_about_decides() -> None:
+    strap = pullover(
+        description="Plastic cinch buckle is easy to use.\nMade from heavy metal free dyes.", materials=[]
+    )
+    a = answer("does it have a metal buckle", strap, COLOURS, SIZES, {"metal", "plastic"})
+    assert (a.verdict, a.evidence) == ("no", "Plastic cinch buckle is easy to use.")
+
+
+def test_a_rubberized_strap_is_not_leather() -> None:
+    watch = gear("The flexible, rubberized strap is contoured to your wrist.", name="Aim Analog Watch")
+    a = answer("is the strap leather", watch, COLOURS, SIZES, {"leather", "rubber"})
+    assert (a.verdict, a.evidence) == ("no", "The flexible, rubberized strap is contoured to your wrist.")
+
+
+def test_what_it_is_made_of_quotes_the_composition() -> None:
+    tank = pullover(
+        description="Pink stripped tank.\nPre-shrunk.\n92% Organic Cotton/8% Lycra.", materials=[]
+    )
+    a = answer("what's it made of", tank, COLOURS, SIZES, {"cotton"})
+    assert (a.verdict, a.evidence) == ("yes", "92% Organic Cotton/8% Lycra.")
+
+
+def test_how_long_quotes_the_stated_length() -> None:
+    jacket = pullover(description='Gray 1/4 zip pullover.\n27" body length.')
+    assert answer("how long is it", jacket, COLOURS, SIZES).evidence == '27" body length.'
+
+
+def test_how_big_quotes_the_only_measured_span() -> None:
+    tote = gear('Water bottle pocket.\nDimensions: W 21" x H 15" x D 10".', name="Savvy Shoulder Tote")
+    assert answer("how big is it", tote, COLOURS, SIZES).evidence == 'Dimensions: W 21" x H 15" x D 10".'
+
+
+def test_a_wrist_is_measured_by_the_strap() -> None:
+    watch = gear('Japanese quartz movement.\nStrap fits 7" to 8.0".', name="Aim Analog Watch")
+    a = answer("does it fit an 8 inch wrist", watch, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", 'Strap fits 7" to 8.0".')
+
+
+def test_a_question_about_smell_meets_odor() -> None:
+    shirt = pullover(description="Zip hand pockets.\nAntimicrobial, odor-resistant.")
+    a = answer("does it stop smelling after workouts?", shirt, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Antimicrobial, odor-resistant.")
+
+
+def test_a_climate_value_answers_a_question_for_that_weather() -> None:
+    jacket = pullover(description="Full zip hoodie.", attributes={"climate": ["rainy", "cool"]})
+    a = answer("is it good for rain?", jacket, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "rainy")
+
+
+def test_an_attribute_value_is_about_the_part_its_attribute_names() -> None:
+    tote = gear("Two-way zippers.", name="Compete Track Tote").model_copy(
+        update={"attributes": {"strap": ["adjustable", "shoulder"]}}
+    )
+    a = answer("does it have a shoulder strap?", tote, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "shoulder")
+
+
+def test_taking_a_part_out_asks_whether_it_is_removable() -> None:
+    bra = pullover(description="Elastic underband for superior support.\nRemovable cup inserts.")
+    a = answer("can I take the pads out?", bra, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Removable cup inserts.")
+
+
+def test_an_odor_resistant_product_does_not_smell() -> None:
+    tee = pullover(description="Zip hand pockets.\nNaturally odor-resistant.")
+    a = answer("does it smell after workouts?", tee, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("no", "Naturally odor-resistant.")
+
+
+def test_wicking_sweat_agrees_with_a_span_that_wicks_it() -> None:
+    short = pullover(description="Moisture-wicking fabric wicks away sweat.\nElastic waist.")
+    a = answer("does it wick sweat?", short, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Moisture-wicking fabric wicks away sweat.")
+
+
+def test_a_word_sharing_only_a_stem_with_the_question_before_a_part_does_not_answer() -> None:
+    duffle = gear("With multiple organizational pockets inside and out.", name="Overnight Duffle")
+    assert answer("is it organic?", duffle, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_a_quality_of_a_part_is_not_a_quality_of_the_product() -> None:
+    tee = pullover(description="The looser sleeves keep you moving.")
+    assert answer("is it loose?", tee, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_another_garment_being_baggy_says_nothing_about_the_fit() -> None:
+    tank = pullover(description="Worn beneath a baggy tee for a laid-back style.")
+    assert answer("is it fitted?", tank, COLOURS, SIZES).verdict == "unknown"
+
+
+def test_how_long_is_not_answered_by_a_weight_or_a_parts_measure() -> None:
+    ball = gear("Durable plastic shell.\n15 lbs.")
+    tank = pullover(description='Salmon heather tank top.\n1" elastic band on inner bra.')
+    assert (
+        answer("how long is it", ball, COLOURS, SIZES).verdict,
+        answer("how long is it", tank, COLOURS, SIZES).verdict,
+    ) == (
+        "unknown",
+        "unknown",
+    )
+
+
+def test_what_it_is_made_of_without_a_composition_quotes_its_material() -> None:
+    hoodie = pullover(description="Full zip black hoodie.", materials=["cotton"])
+    a = answer("whats it made of", hoodie, COLOURS, SIZES, {"cotton"})
+    assert (a.verdict, a.evidence) == ("yes", "cotton")
+
+
+def test_the_plural_of_a_name_word_is_still_asked_about() -> None:
+    top = pullover(name="Ariel Roll Sleeve Sweatshirt", description="Adjustable roll sleeves for 3/4 sleeve.")
+    a = answer("does it have sleeves?", top, COLOURS, SIZES)
+    assert (a.verdict, a.evidence) == ("yes", "Adjustable roll sleeves for 3/4 sleeve.")
