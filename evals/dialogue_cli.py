@@ -19,15 +19,17 @@ from evals.dialogue import format_report, load_dialogues, run_dialogue_eval
 
 
 def dialogue(
-    split: Annotated[str, typer.Option(help="test (the frozen headline) or dev (for tuning).")] = "test",
+    split: Annotated[
+        str, typer.Option(help="test (the frozen headline), dev or dev2 (for tuning).")
+    ] = "test",
     max_failures: Annotated[int, typer.Option(help="dev only: failing turns to list.")] = 0,
 ) -> None:
     """Task success, product-QA accuracy, unsupported claims, policy on topic, named-product
     resolution and relaxation announced on the dialogue golden set."""
-    if split not in ("test", "dev"):
-        raise typer.BadParameter("split must be 'test' or 'dev'")
+    if split not in ("test", "dev", "dev2"):
+        raise typer.BadParameter("split must be 'test', 'dev' or 'dev2'")
     if split == "test" and max_failures:
-        raise typer.BadParameter("failures are listed for --split dev only: the test split stays blind")
+        raise typer.BadParameter("failures are listed for the dev splits only: the test split stays blind")
     from app.bootstrap import open_services
 
     svc = open_services(Settings())
