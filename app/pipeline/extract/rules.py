@@ -35,7 +35,7 @@ from app.catalog.vocabulary import Vocabulary
 from app.domain.turn import ORDER_INTENTS, ConversationState, Filters, Intent, ShoppingTurn
 from app.pipeline.extract import intent_cues as cue
 from app.pipeline.extract.catalog_terms import Hit, Lexicon
-from app.pipeline.extract.heads import request_phrase, requested_head, surface_head
+from app.pipeline.extract.heads import owned, request_phrase, requested_head, surface_head
 from app.pipeline.extract.order_cues import asks_stock, order_intent, order_ref
 from app.pipeline.extract.slots import (
     ALL_FIELDS,
@@ -71,6 +71,7 @@ class _Reading:
     content: list[str]
     signal: bool  # any catalog evidence: a type, colour, material, brand, price or size
     head: str | None = None  # the requested noun when it is not a store type ("machine")
+    type_span: tuple[int, int] | None = None  # the requested store-type compound, when there is one
 
 
 def _first(hits: list[Hit], text: str, negated: list[str]) -> str | None:
@@ -87,15 +88,21 @@ def choose_type(hits: list[Hit], text: str) -> str | None:
     """The product type the shopper wants: the first noun phrase's head. Type words directly next
     to each other form one compound whose *last* word is the head ("knit beanie" is a hat,
     "fitness tracker watch" a watch); later phrases are modifiers ("boots to go with my dress")."""
+    compound = type_compound(hits, text)
+    return compound[-1].canon if compound else None
+
+
+def type_compound(hits: list[Hit], text: str) -> list[Hit]:
+    """The first type hit and the type hits directly after it (one compound)."""
     if not hits:
-        return None
-    head = hits[0]
+        return []
+    compound = [hits[0]]
     for nxt in hits[1:]:
-        if text[head.end : nxt.start].strip(" -") == "":
-            head = nxt
+        if text[compound[-1].end : nxt.start].strip(" -") == "":
+            compound.append(nxt)
         else:
             break
-    return head.canon
+    return compound
 
 
 class RulesExtractor:
@@ -122,7 +129,7 @@ class RulesExtractor:
 
         turn = ShoppingTurn(intent=intent, backend=self.name, head=r.head)
         if intent in (Intent.search, Intent.refine):
-            turn.phrase = request_phrase(text)
+            turn.phrase = request_phrase(text, r.type_span)
             turn.filters, turn.cleared = r.filters, list(dict.fromkeys(r.cleared))
             turn.replace_filters = replace
             turn.query = " ".join(r.content + self._relative_price(turn, state, r.relative))
@@ -167,6 +174,9 @@ class RulesExtractor:
             if not any(c.inside(t) for t in types) and (c.start, c.end) not in same_span
         ]
         genders = hits("gender")
+        describing = [(h.start, h.end) for h in (*materials, *colors)]
+        # a type word after a possessive is what the shopper has, not what they ask for (heads.owned)
+        types = [t for t in types if not owned(text, t.start, describing)]
         head = None
         if not types:  # a colour or material filters only a store type or stands alone (heads.py)
             spans = [(h.start, h.end) for h in (*materials, *colors, *genders)]
@@ -222,6 +232,9 @@ class RulesExtractor:
             head=head.word
             if head
             else (surface_head(text, [t.start for t in types], [t.end for t in types]) if types else None),
+            type_span=(compound[0].start, compound[-1].end)
+            if (compound := type_compound(types, text))
+            else None,
         )
 
     # ------------------------------------------------------------------ helpers
