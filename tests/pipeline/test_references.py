@@ -123,3 +123,21 @@ def test_a_version_of_another_type_is_the_same_named_product_of_that_type() -> N
         ["hoodie", "sweatshirt"],
     )
     assert family.sibling("kibana:h", "sweatshirts") == "kibana:s"
+
+
+SHARED = NameIndex(
+    [
+        product("kibana:lt-shirt", "Formal shirt", brand="Low Tide Media"),
+        product("kibana:oc-shirt", "Formal shirt", brand="Oceanavigations"),
+        product("kibana:oc-slim", "SUPER SLIM - Formal shirt", brand="Oceanavigations"),
+    ],
+    ["shirt", "white"],
+)
+
+
+def test_a_name_several_products_carry_names_a_type_not_one_of_them() -> None:
+    assert SHARED.by_name("a formal white shirt") is None
+
+
+def test_a_shared_name_with_its_brand_names_that_product() -> None:
+    assert SHARED.by_name("the Low Tide Media formal shirt") == "kibana:lt-shirt"
