@@ -327,10 +327,8 @@ class TurnPipeline:
                 span, {"fenced": search.fenced, "kept": len(presentable), "off_type": search.off_type}
             )
         if self.interleaver is not None and search.rival is not None:
-            kept = {c.product_id for c in presentable}
-            rival = [c for c in search.rival if c.product_id in kept]
             search.interleaved = self.interleaver.show(
-                presentable, rival, search.seed, self.show_limit, self._in_stock
+                presentable, search.rival, search.seed, self.show_limit, self._in_stock
             )
             search.shown = search.interleaved.products
         else:
