@@ -118,18 +118,12 @@ def requested_head(text: str, taken: list[Span], describing: list[Span]) -> Head
     return Head(word=word, phrase=text[start : last.end()], start=start, end=last.end())
 
 
-def request_phrase(text: str, type_span: tuple[int, int] | None = None) -> str | None:
+def request_phrase(text: str) -> str | None:
     """The request's first noun phrase as typed, modifiers included ("mint chocolate ice cream",
     "golf balls", "espresso machine" in "espresso machine under $200"), or ``None`` when it ends in
     a pro-form ("the salmon one") or has no word. The guard judges this phrase whole: the search
-    text is what is *left* after colours, materials and types became filters ("ice green").
-
-    When the store type the shopper asks for (``type_span``) lies after the first phrase, the
-    phrase is the one that type ends ("christmas gift for my brother, he's into *watches*" asks
-    for watches, not for a "christmas gift")."""
+    text is what is *left* after colours, materials and types became filters ("ice green")."""
     words = first_phrase(text, [])
-    if type_span is not None and (not words or type_span[0] >= words[-1].end()):
-        return type_phrase(text, *type_span)
     if not words or words[-1].group(0).removesuffix("'s").strip("'-") in PRO_FORMS:
         return None
     return text[words[0].start() : words[-1].end()]
@@ -175,25 +169,3 @@ def owned(text: str, start: int, describing: list[Span]) -> bool:
     names the occasion, not the product asked for."""
     before = [m for m in _WORD.finditer(text[:start]) if not overlaps(m.span(), describing)]
     return any(m.group(0) in POSSESSIVES for m in before[-2:])
-
-
-def type_phrase(text: str, start: int, end: int) -> str:
-    """The noun phrase ending at the product-type word ``text[start:end]``: the words before it back
-    to a boundary word, a possessive or punctuation ("christmas gift for my brother, he's really
-    into *watches*" → "watches"; "waterproof hiking *boots*" → the whole phrase)."""
-    first = start
-    for m in reversed(list(_WORD.finditer(text[:start]))):
-        word = m.group(0)
-        gap = text[m.end() : first]
-        if any(ch in gap for ch in ",;.!?()") or word in BOUNDARIES or word in POSSESSIVES or word in _CLAUSE:
-            break
-        if word in FILLER and word not in PRO_FORMS:
-            break
-        first = m.start()
-    return text[first:end]
-
-
-#: Words that open a clause inside a message; a type phrase never reaches back past them.
-_CLAUSE = frozenset(
-    {"into", "of", "he's", "she's", "i'm", "is", "are", "was", "likes", "loves", "wants", "needs"}
-)

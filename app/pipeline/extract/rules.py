@@ -71,7 +71,6 @@ class _Reading:
     content: list[str]
     signal: bool  # any catalog evidence: a type, colour, material, brand, price or size
     head: str | None = None  # the requested noun when it is not a store type ("machine")
-    type_span: tuple[int, int] | None = None  # the requested store-type compound, when there is one
 
 
 def _first(hits: list[Hit], text: str, negated: list[str]) -> str | None:
@@ -88,21 +87,15 @@ def choose_type(hits: list[Hit], text: str) -> str | None:
     """The product type the shopper wants: the first noun phrase's head. Type words directly next
     to each other form one compound whose *last* word is the head ("knit beanie" is a hat,
     "fitness tracker watch" a watch); later phrases are modifiers ("boots to go with my dress")."""
-    compound = type_compound(hits, text)
-    return compound[-1].canon if compound else None
-
-
-def type_compound(hits: list[Hit], text: str) -> list[Hit]:
-    """The first type hit and the type hits directly after it (one compound)."""
     if not hits:
-        return []
-    compound = [hits[0]]
+        return None
+    head = hits[0]
     for nxt in hits[1:]:
-        if text[compound[-1].end : nxt.start].strip(" -") == "":
-            compound.append(nxt)
+        if text[head.end : nxt.start].strip(" -") == "":
+            head = nxt
         else:
             break
-    return compound
+    return head.canon
 
 
 class RulesExtractor:
@@ -129,7 +122,7 @@ class RulesExtractor:
 
         turn = ShoppingTurn(intent=intent, backend=self.name, head=r.head)
         if intent in (Intent.search, Intent.refine):
-            turn.phrase = request_phrase(text, r.type_span)
+            turn.phrase = request_phrase(text)
             turn.filters, turn.cleared = r.filters, list(dict.fromkeys(r.cleared))
             turn.replace_filters = replace
             turn.query = " ".join(r.content + self._relative_price(turn, state, r.relative))
@@ -232,9 +225,6 @@ class RulesExtractor:
             head=head.word
             if head
             else (surface_head(text, [t.start for t in types], [t.end for t in types]) if types else None),
-            type_span=(compound[0].start, compound[-1].end)
-            if (compound := type_compound(types, text))
-            else None,
         )
 
     # ------------------------------------------------------------------ helpers

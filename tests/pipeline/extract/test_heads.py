@@ -54,15 +54,3 @@ def test_describing_words_between_the_possessive_and_the_type_do_not_hide_it() -
 def test_a_person_between_the_possessive_and_the_type_is_a_clause_not_ownership() -> None:
     text = "my daughter really needs boots"
     assert not owned(text, text.index("boots"), [])
-
-
-def test_the_request_phrase_is_the_one_the_requested_type_ends() -> None:
-    text = "christmas gift for my brother, he's really into watches"
-    start = text.index("watches")
-    assert request_phrase(text, (start, start + len("watches"))) == "watches"
-
-
-def test_a_type_inside_the_first_phrase_keeps_the_first_phrase() -> None:
-    text = "waterproof hiking boots in size 9"
-    start = text.index("boots")
-    assert request_phrase(text, (start, start + 5)) == "waterproof hiking boots"

@@ -437,8 +437,3 @@ def test_a_type_the_shopper_already_has_is_not_the_type_asked_for(rules: RulesEx
 def test_the_type_asked_for_comes_before_the_one_owned(rules: RulesExtractor) -> None:
     turn = say(rules, "a belt for my jeans")
     assert turn.filters.category == "belts"
-
-
-def test_the_type_phrase_is_the_phrase_of_the_requested_type(rules: RulesExtractor) -> None:
-    turn = say(rules, "christmas gift for my brother, he's really into watches")
-    assert (turn.filters.category, turn.phrase) == ("watches", "watches")
