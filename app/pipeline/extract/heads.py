@@ -156,16 +156,3 @@ def names_head(head: str, texts: list[str]) -> bool:
     singular or plural: the product is of the requested type."""
     wanted = _singular(head)
     return any(_singular(w) == wanted for t in texts for w in _WORD.findall(t.lower()))
-
-
-#: Possessive determiners: "my trousers", "her dress" name something the shopper already has.
-POSSESSIVES = frozenset({"my", "your", "his", "her", "our", "their"})
-
-
-def owned(text: str, start: int, describing: list[Span]) -> bool:
-    """True when the product word at ``start`` is one the shopper already has: a possessive stands
-    within the two words before it, describing words (colours, materials in ``describing``) not
-    counted ("something to hold *my* trousers up", "shoes to go with *my* new black dress"). It
-    names the occasion, not the product asked for."""
-    before = [m for m in _WORD.finditer(text[:start]) if not overlaps(m.span(), describing)]
-    return any(m.group(0) in POSSESSIVES for m in before[-2:])

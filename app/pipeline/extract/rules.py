@@ -35,7 +35,7 @@ from app.catalog.vocabulary import Vocabulary
 from app.domain.turn import ORDER_INTENTS, ConversationState, Filters, Intent, ShoppingTurn
 from app.pipeline.extract import intent_cues as cue
 from app.pipeline.extract.catalog_terms import Hit, Lexicon
-from app.pipeline.extract.heads import owned, request_phrase, requested_head, surface_head
+from app.pipeline.extract.heads import request_phrase, requested_head, surface_head
 from app.pipeline.extract.order_cues import asks_stock, order_intent, order_ref
 from app.pipeline.extract.slots import (
     ALL_FIELDS,
@@ -167,9 +167,6 @@ class RulesExtractor:
             if not any(c.inside(t) for t in types) and (c.start, c.end) not in same_span
         ]
         genders = hits("gender")
-        describing = [(h.start, h.end) for h in (*materials, *colors)]
-        # a type word after a possessive is what the shopper has, not what they ask for (heads.owned)
-        types = [t for t in types if not owned(text, t.start, describing)]
         head = None
         if not types:  # a colour or material filters only a store type or stands alone (heads.py)
             spans = [(h.start, h.end) for h in (*materials, *colors, *genders)]

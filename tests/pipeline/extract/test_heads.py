@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.pipeline.extract.heads import owned, request_phrase, requested_head
+from app.pipeline.extract.heads import request_phrase, requested_head
 
 
 def test_the_head_is_the_last_word_of_the_first_phrase() -> None:
@@ -38,19 +38,3 @@ def test_a_pro_form_has_no_request_phrase_and_a_bare_colour_is_its_own() -> None
     assert request_phrase("the salmon one") is None
     assert request_phrase("something in black") is None
     assert request_phrase("in black") == "black"  # already in the search text: the guard reuses its vector
-
-
-def test_a_type_after_a_possessive_is_owned_not_asked_for() -> None:
-    text = "something to hold my trousers up"
-    assert owned(text, text.index("trousers"), [])
-
-
-def test_describing_words_between_the_possessive_and_the_type_do_not_hide_it() -> None:
-    text = "shoes to go with my new black dress"
-    black = text.index("black")
-    assert owned(text, text.index("dress"), [(black, black + 5)])
-
-
-def test_a_person_between_the_possessive_and_the_type_is_a_clause_not_ownership() -> None:
-    text = "my daughter really needs boots"
-    assert not owned(text, text.index("boots"), [])

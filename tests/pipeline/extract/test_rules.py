@@ -426,14 +426,3 @@ def test_an_extra_letter_makes_another_word_not_a_typo(rules: RulesExtractor) ->
 def test_the_turn_names_its_head(rules: RulesExtractor) -> None:
     assert say(rules, "espresso machine under $200").head == "machine"
     assert say(rules, "a knit beanie in grey").head == "beanie"
-
-
-# ------------------------------------------------------------------- the requested type (issue 13, dev2)
-def test_a_type_the_shopper_already_has_is_not_the_type_asked_for(rules: RulesExtractor) -> None:
-    turn = say(rules, "something to hold my trousers up")
-    assert (turn.filters.category, turn.head) == (None, None)
-
-
-def test_the_type_asked_for_comes_before_the_one_owned(rules: RulesExtractor) -> None:
-    turn = say(rules, "a belt for my jeans")
-    assert turn.filters.category == "belts"
