@@ -164,7 +164,7 @@ class GuardDecision(BaseModel):
     matches: list[str] | None = Field(
         default=None,
         description="Type names the requested type phrase counts as ('joggers' → pants): a product "
-        "whose name, category or path uses one is a match, others are shown as alternatives. None: "
+        "whose name or category uses one is a match, others are shown as alternatives. None: "
         "the guard did not judge types (the reply falls back to the head word).",
     )
 

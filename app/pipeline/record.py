@@ -42,6 +42,7 @@ class SearchOutcome:
     nearest: list[Product] = field(default_factory=list)
     fenced: list[str] = field(default_factory=list)
     relaxed: list[str] = field(default_factory=list)
+    off_type: bool = False  # shown only as alternatives: none is of the requested type (typefence.py)
     exploration: Exploration | None = None  # set by the explore stage when exploring is configured
     settled: bool = False
     seed: str = ""  # the turn id: seeds the interleaving's coin flips

@@ -224,6 +224,9 @@ class NameIndex:
         best = [pid for pid, s in scores.items() if s >= top - 1e-9]
         if len({self.names[pid].lower() for pid in best}) > 1:
             return self.by_phrase(message)
+        if len(best) > 1 and not any(self.brand_words[pid] & present for pid in best):
+            # one name several products carry ("Formal shirt") names a type, not one of them
+            return self.by_phrase(message)
         phrase = self.by_phrase(message)
         if (
             phrase is not None

@@ -3,8 +3,11 @@
 Constraints are dropped one at a time, least important first, and the first relaxation that finds
 products wins; the reply names what was dropped. The order is the one a shop assistant would use:
 a size or material the data often cannot check (Kibana products carry neither), then the colour,
-the brand and finally the price, which shoppers state as a hard budget. The product type and the
-gender are never relaxed: other types are not "the nearest" products, they are different ones.
+the brand, the price, which shoppers state as a hard budget, then the gender ("men's dresses" shows
+the dresses we have) and last of all the product type: other types are not "the nearest" products,
+they are different ones, so they are only ever shown as alternatives, and the reply says so
+(``typefence.py``, ``respond.shows_alternatives``). A relaxation "finds products" only when some are
+of the requested type; until then the next constraint goes.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Iterator
 
 from app.domain.turn import Filters
 
-RELAX_ORDER: tuple[str, ...] = ("size", "material", "color", "brand", "price")
+RELAX_ORDER: tuple[str, ...] = ("size", "material", "color", "brand", "price", "gender", "category")
 
 
 def relaxations(filters: Filters) -> Iterator[tuple[list[str], Filters]]:

@@ -16,7 +16,6 @@ from app.domain.catalog import Product
 from app.domain.order import Order
 from app.domain.turn import ConversationState, GuardDecision, Intent, Reply, ShoppingTurn
 from app.pipeline.cart import CartOutcome, cart_total
-from app.pipeline.extract.heads import names_head
 from app.pipeline.respond_help import (
     HelpReplies,
     brand_note,
@@ -25,6 +24,7 @@ from app.pipeline.respond_help import (
     relaxed_note,
     unchecked_note,
 )
+from app.pipeline.typefence import of_type
 from app.pipeline.understand import is_question
 
 
@@ -110,17 +110,6 @@ def asked_for(turn: ShoppingTurn) -> str:
     return _echo(turn.query.strip().split(), turn.head)
 
 
-def of_requested_type(p: Product, ctx: ResponseContext) -> bool:
-    """True when ``p`` is the product type the turn asked for: its name, category or path uses one of
-    the type names the guard matched to the request ("joggers" → pants), or, when the guard did not
-    judge types, the request's head word."""
-    texts = [p.name, p.category or "", *p.category_path]
-    matches = ctx.guard.matches if ctx.guard is not None else None
-    if matches is not None:  # a category label ("fitness equipment") or a type word ("bra")
-        return any(m == p.category or names_head(m, texts) for m in matches)
-    return bool(ctx.turn.head) and names_head(ctx.turn.head or "", texts)
-
-
 def shows_alternatives(ctx: ResponseContext) -> bool:
     """Product-level fence: a new search named a product type and none of the products found is of
     that type, so they may only be offered as the closest alternatives, never as a match."""
@@ -128,7 +117,7 @@ def shows_alternatives(ctx: ResponseContext) -> bool:
         return False
     if not (ctx.turn.head or ctx.turn.phrase):
         return False  # a refinement or a need with no product named ("something to wear")
-    return not any(of_requested_type(p, ctx) for p in ctx.products)
+    return not any(of_type(p, ctx.turn, ctx.guard) for p in ctx.products)
 
 
 def nearest_kinds(ctx: ResponseContext) -> list[str]:

@@ -31,6 +31,8 @@ RELAXED_WORDS = {
     "color": "colour",
     "brand": "brand",
     "price": "price",
+    "gender": "gender",
+    "category": "product type",
 }
 
 

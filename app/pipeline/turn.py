@@ -49,6 +49,7 @@ from app.pipeline.remember import merge, search_text
 from app.pipeline.respond import Responder, ResponseContext
 from app.pipeline.retrieve import Retriever
 from app.pipeline.state_store import StateStore
+from app.pipeline.typefence import split_by_type
 from app.pipeline.understand import STOCK_INTENTS, Understander, with_focus
 from app.privacy import redact
 from app.telemetry import (
@@ -315,11 +316,16 @@ class TurnPipeline:
         return self.ranker.rank(marked, self.catalog, state)
 
     def _fence(self, search: SearchOutcome, timer: StageTimer) -> None:
-        """Only products inside the guard's radius may be presented."""
+        """Only products inside the guard's radius may be presented, and of those only the ones of
+        the requested product type when there are any (``typefence.py``): the type is decided on the
+        whole fenced list, not on the top k, so a sixth-ranked boot beats a first-ranked heel."""
         assert search.query_vec is not None  # _retrieve settles the turn without one
         with stage(timer, "fence") as span:
             presentable, search.fenced = self.guard.fence(search.query_vec, search.ranked)
-            record_json_output(span, {"fenced": search.fenced, "kept": len(presentable)})
+            presentable, search.off_type = self._typed(search, presentable)
+            record_json_output(
+                span, {"fenced": search.fenced, "kept": len(presentable), "off_type": search.off_type}
+            )
         if self.interleaver is not None and search.rival is not None:
             search.interleaved = self.interleaver.show(
                 presentable, search.rival, search.seed, self.show_limit, self._in_stock
@@ -331,27 +337,51 @@ class TurnPipeline:
             search.shown = search.shown[: self.show_limit]
         search.state = search.state.model_copy(update={"last_results": [p.id for p in search.shown]})
 
+    def _typed(self, search: SearchOutcome, ranked: list[Candidate]) -> tuple[list[Candidate], bool]:
+        """(the candidates to present, whether they are only alternatives): those of the requested
+        type when any is, else all of them, marked as alternatives when the turn asked for a type."""
+        products = self.catalog.many([c.product_id for c in ranked])
+        typed, others = split_by_type(products, search.turn, search.decision)
+        if not others:
+            return ranked, False
+        if not typed:
+            return ranked, True
+        keep = {p.id for p in typed}
+        return [c for c in ranked if c.product_id in keep], False
+
     def _in_stock(self, ids: list[str]) -> list[Product]:
         """The products of ``ids``, in order, without those sold out in every variant."""
         return sellable(self.catalog.many(ids), self.orders.available_recent)
 
     def _relax(self, search: SearchOutcome, timer: StageTimer) -> None:
-        """Nothing met every constraint: drop the least important one at a time (``relax.py``) and
-        show the nearest products; the reply says what was relaxed."""
-        if search.shown or search.query_vec is None:
+        """Nothing met every constraint, or nothing found is of the requested type: drop the least
+        important constraint at a time (``relax.py``; the product type last) and show the nearest
+        products of the type; the reply says what was relaxed. When no relaxation finds the type,
+        what was found is shown as alternatives (the reply says we have no such thing)."""
+        if (search.shown and not search.off_type) or search.query_vec is None:
             return
         with stage(timer, "relax"):
+            fallback: tuple[list[str], list[Product]] | None = None
             for dropped, filters in relaxations(search.state.filters):
                 cands = self.retriever.retrieve(search.query_vec, search.text, filters)
                 ranked = self._ranked(cands, search.state.model_copy(update={"filters": filters}))
                 presentable, _ = self.guard.fence(search.query_vec, ranked)
-                if presentable:
-                    search.relaxed = dropped
-                    search.shown = self.catalog.many([c.product_id for c in presentable[: self.show_limit]])
-                    search.state = search.state.model_copy(
-                        update={"last_results": [p.id for p in search.shown]}
-                    )
+                presentable, off_type = self._typed(search, presentable)
+                shown = self._in_stock([c.product_id for c in presentable[: self.show_limit * 3]])
+                if not shown:
+                    continue
+                if not off_type:
+                    self._show_relaxed(search, dropped, shown[: self.show_limit], off_type=False)
                     return
+                fallback = fallback or (dropped, shown[: self.show_limit])
+            if not search.shown and fallback is not None:
+                self._show_relaxed(search, *fallback, off_type=True)
+
+    def _show_relaxed(
+        self, search: SearchOutcome, dropped: list[str], shown: list[Product], off_type: bool
+    ) -> None:
+        search.relaxed, search.shown, search.off_type = dropped, shown, off_type
+        search.state = search.state.model_copy(update={"last_results": [p.id for p in search.shown]})
 
     def _explore(self, search: SearchOutcome, timer: StageTimer, turn_id: str) -> None:
         """On an exploring turn, the top k shown products in a random order seeded by the turn id

@@ -31,6 +31,7 @@ from app.catalog.snapshot import CatalogSnapshot
 from app.catalog.vocabulary import load_vocabulary
 from app.domain.turn import ConversationState, Intent, ShoppingTurn
 from app.pipeline.brands import BrandReader
+from app.pipeline.extract.heads import names_head
 from app.pipeline.extract.order_cues import asks_stock
 from app.pipeline.needs import NeedReader, asks_what_to_wear
 from app.pipeline.policy_search import PolicySearch
@@ -202,6 +203,10 @@ class Understander:
         if turn.intent is Intent.checkout:
             return turn
         named = sku or self._named(message, state) or self._version(message, turn, state)
+        if named and not sku and not is_question(message) and not self._of_asked_type(named, turn):
+            # "jeans with a 32 waist" names no "Dress with Defined Waist": the type asked for decides.
+            # A question may name another type as what it asks about ("… does it come with a bag?").
+            named = None
         if named and self._picks_to_buy(message, turn, state):
             return turn.model_copy(update={"intent": Intent.add_to_cart, "products": [named]})
         if turn.intent is Intent.add_to_cart or (named and not is_question(message) and _BUY.search(message)):
@@ -323,6 +328,16 @@ class Understander:
             short = len(message.split()) <= 5 and turn.filters.is_empty() and not _RANKED.search(message)
             return state.topic if elliptical or short else near
         return self.policy.topic(message)[0] if self.policy is not None else None
+
+    def _of_asked_type(self, named: str, turn: ShoppingTurn) -> bool:
+        """A product found by its name is the one meant only if it is of the type the message asks
+        for (when it asks for one): its category is the type, or its name uses the head word
+        ("Mars HeatTech *Pullover*" is a jacket the shopper calls a pullover)."""
+        wanted = turn.filters.category
+        product = self.catalog.get(named)
+        if wanted is None or product is None or product.category == wanted:
+            return True
+        return bool(turn.head) and names_head(turn.head or "", [product.name])
 
     @staticmethod
     def _picks_to_buy(message: str, turn: ShoppingTurn, state: ConversationState) -> bool:

@@ -143,3 +143,21 @@ def test_the_words_that_pick_a_product_are_not_part_of_the_question() -> None:
 def test_least_expensive_picks_the_cheapest_shown() -> None:
     shown = [product("magento:A", "A Jacket", price=84.0), product("magento:B", "B Jacket", price=60.0)]
     assert by_attribute("show me the least expensive one", shown) == "magento:B"
+
+
+SHARED = NameIndex(
+    [
+        product("kibana:lt-shirt", "Formal shirt", brand="Low Tide Media"),
+        product("kibana:oc-shirt", "Formal shirt", brand="Oceanavigations"),
+        product("kibana:oc-slim", "SUPER SLIM - Formal shirt", brand="Oceanavigations"),
+    ],
+    ["shirt", "white"],
+)
+
+
+def test_a_name_several_products_carry_names_a_type_not_one_of_them() -> None:
+    assert SHARED.by_name("a formal white shirt") is None
+
+
+def test_a_shared_name_with_its_brand_names_that_product() -> None:
+    assert SHARED.by_name("the Low Tide Media formal shirt") == "kibana:lt-shirt"

@@ -254,3 +254,17 @@ def test_tell_me_more_about_a_pointed_product_stays_a_product_question() -> None
 def test_do_you_have_a_named_product_in_stock_asks_for_stock() -> None:
     turn = understood("do you have the Kenobi Trail Jacket in stock?", Intent.search)
     assert (turn.intent, turn.products, turn.asks_stock) == (Intent.product_question, ["magento:MJ10"], True)
+
+
+def test_a_name_match_of_another_type_than_the_one_asked_for_names_nothing() -> None:
+    turn = understood(
+        "a kenobi trail pant in size 32", Intent.search, head="pant", filters=Filters(category="pants")
+    )
+    assert (turn.intent, turn.products) == (Intent.search, [])
+
+
+def test_a_named_product_the_shopper_calls_by_another_type_word_is_still_named() -> None:
+    turn = understood(
+        "the Mars HeatTech Pullover", Intent.search, head="pullover", filters=Filters(category="hoodies")
+    )
+    assert (turn.intent, turn.products) == (Intent.show_product, ["magento:MH01"])
