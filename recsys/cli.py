@@ -311,8 +311,10 @@ def bench(
     table = ranker.table_for(catalog)
 
     def context(cands: list[Candidate], state: ConversationState) -> QueryContext:
-        prices = [table.price[table.row[c.product_id]] for c in cands]
-        return context_for(state.filters, cands, vectors, query=state.query, prices=prices)
+        rows = [table.row[c.product_id] for c in cands]
+        prices = [table.price[r] for r in rows]
+        listing = table.listing(state.query, rows)
+        return context_for(state.filters, cands, vectors, query=state.query, prices=prices, listing=listing)
 
     def vectorised(cands: list[Candidate], state: ConversationState) -> None:
         x = feature_matrix(context(cands, state), cands, table)
