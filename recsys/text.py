@@ -15,6 +15,7 @@ identical "Hoodie — $22.67" listings are each other's twins).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -87,8 +88,10 @@ STOPWORDS = frozenset(
 BOILERPLATE_EXTRA = 120
 
 
+@functools.lru_cache(maxsize=16384)
 def ordered_terms(text: str) -> tuple[str, ...]:
-    """Content words of ``text`` in order of first appearance (see ``terms_of``)."""
+    """Content words of ``text`` in order of first appearance (see ``terms_of``); cached, because
+    training reads the same descriptions for every list a product appears in."""
     out: dict[str, None] = {}
     for tok in re.findall(r"[a-z]+", text.lower()):
         if len(tok) < 3 or tok in STOPWORDS:
