@@ -86,8 +86,15 @@ def pool(
         bool,
         typer.Option(
             "--extend",
-            help="Add the products of this LightGBM artifact's top 15 that no pool holds yet, as a "
-            "new judging round (the earlier rounds and their judgments stay as they are).",
+            help="Add the products of this LightGBM artifact's top ``depth`` that no pool holds yet, "
+            "as a new judging round (the earlier rounds and their judgments stay as they are).",
+        ),
+    ] = False,
+    every_method: Annotated[
+        bool,
+        typer.Option(
+            "--every-method",
+            help="With --extend: pool every method's top ``depth`` (deepening a pool), not only LightGBM's.",
         ),
     ] = False,
     split: Annotated[
@@ -104,11 +111,11 @@ def pool(
     queries = load_queries(splits=(split,))
     path = POOLS_FILE.with_name(f"pools_{split}.jsonl")
     with _offline_rankers(version) as (offline, rankers):
-        if extend:
+        if extend and not every_method:
             rankers = {k: v for k, v in rankers.items() if k.startswith("LightGBM")}
         runs = collect_runs(offline.source, queries, rankers, progress=typer.echo)
     if extend:
-        pools, added = extend_pools(load_pools(path), queries, runs)
+        pools, added = extend_pools(load_pools(path), queries, runs, depth)
         write_pools(pools, path)
         typer.echo(f"added {added} unpooled products as a new round to {path}")
         return
@@ -304,8 +311,10 @@ def bench(
     table = ranker.table_for(catalog)
 
     def context(cands: list[Candidate], state: ConversationState) -> QueryContext:
-        prices = [table.price[table.row[c.product_id]] for c in cands]
-        return context_for(state.filters, cands, vectors, query=state.query, prices=prices)
+        rows = [table.row[c.product_id] for c in cands]
+        prices = [table.price[r] for r in rows]
+        listing = table.listing(state.query, rows)
+        return context_for(state.filters, cands, vectors, query=state.query, prices=prices, listing=listing)
 
     def vectorised(cands: list[Candidate], state: ConversationState) -> None:
         x = feature_matrix(context(cands, state), cands, table)

@@ -21,7 +21,6 @@ product has it, 0.0 when asked and missing, and -1.0 when not asked (trees split
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,8 +28,22 @@ import numpy as np
 
 from app.domain.catalog import Product
 from app.domain.turn import Candidate, Filters
+from recsys.text import (
+    ListStats,
+    head_match,
+    info_total,
+    list_stats,
+    listing_of,
+    name_key,
+    need_fields,
+    overlap,
+    terms_of,
+    weighted_match,
+)
 
-FEATURE_VERSION = "f3"
+__all__ = ["listing_of", "overlap", "terms_of"]  # re-exported: callers and tests import them from here
+
+FEATURE_VERSION = "f4"
 FEATURES: tuple[str, ...] = (
     "dense",
     "sparse",
@@ -52,10 +65,6 @@ FEATURES: tuple[str, ...] = (
     "session_seen_sim",
     "session_cart_sim",
     # f2: features that can see the need (issue 16)
-    "text_name",
-    "text_description",
-    "text_attributes",
-    "type_in_query",
     "info_description",
     "info_sizes",
     "info_colors",
@@ -65,6 +74,12 @@ FEATURES: tuple[str, ...] = (
     "price_position",
     # f3: live availability of the asked variant (issue 17)
     "in_stock",
+    # f4: the need against what distinguishes this list's products, and thin twins (recsys.text)
+    "need_name",
+    "need_text",
+    "head_in_name",
+    "name_twins",
+    "info_total",
 )
 #: Feature groups for the ablation table (``ctp recsys ablate``).
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -78,8 +93,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "match_brand",
         "price_fit",
     ),
-    "text match": ("text_name", "text_description", "text_attributes", "type_in_query"),
-    "information richness": ("info_description", "info_sizes", "info_colors"),
+    "list-weighted need match": ("need_name", "need_text", "head_in_name"),
+    "information richness": ("info_description", "info_sizes", "info_colors", "name_twins", "info_total"),
     "variant availability": ("variant_size", "variant_color", "in_stock"),
     "rating + popularity": ("rating", "reviews", "popularity", "rating_bayes"),
     "price position": ("price_position",),
@@ -105,102 +120,10 @@ class QueryContext:
     max_sparse: float = 0.0
     seen: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
     cart: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    listing: ListStats = field(default_factory=ListStats)
 
 
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "from",
-        "get",
-        "got",
-        "have",
-        "i",
-        "im",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "need",
-        "of",
-        "on",
-        "or",
-        "so",
-        "some",
-        "something",
-        "stuff",
-        "that",
-        "the",
-        "this",
-        "to",
-        "under",
-        "over",
-        "with",
-        "want",
-        "looking",
-        "buy",
-        "size",
-        "sizes",
-        "dollars",
-        "usd",
-        "eur",
-        "womens",
-        "mens",
-        "women",
-        "men",
-        "woman",
-        "man",
-        "ladies",
-        "guys",
-    ]
-)
 PRIOR_MEAN, PRIOR_WEIGHT = 3.5, 5.0
-
-
-def terms_of(text: str) -> frozenset[str]:
-    """Content words of ``text``, lower-cased, crudely singularised by a trailing "s" ("hoodies" →
-    "hoodie", as "Hoodie" in a name), numbers and stop words dropped. The same function reads the
-    query and the product fields, so a consistent stem matters more than a correct one."""
-    out = set()
-    for tok in re.findall(r"[a-z]+", text.lower()):
-        if len(tok) < 3 or tok in STOPWORDS:
-            continue
-        if tok.endswith("s") and not tok.endswith("ss") and len(tok) > 3:
-            tok = tok[:-1]
-        out.add(tok)
-    return frozenset(out)
-
-
-def overlap(query: frozenset[str], field_terms: frozenset[str]) -> float:
-    """Share of the query's content words found in a product field; -1.0 when the query has none."""
-    if not query:
-        return MISSING
-    return len(query & field_terms) / len(query)
-
-
-def product_fields(product: Product) -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
-    """(name, description, attributes incl. materials/colours/path, product type) term sets."""
-    attrs = " ".join(
-        [*product.category_path, *product.materials, *product.colors]
-        + [v for vals in product.attributes.values() for v in vals]
-    )
-    return (
-        terms_of(product.name),
-        terms_of(product.description),
-        terms_of(attrs),
-        terms_of(product.category or ""),
-    )
 
 
 def variant_has(product: Product, size: str | None, color: str | None) -> tuple[float, float]:
@@ -313,14 +236,9 @@ def feature_vector(
         "session_seen_sim": max_similarity(vec, ctx.seen),
         "session_cart_sim": max_similarity(vec, ctx.cart),
     }
-    name, desc, attrs, ptype = product_fields(product)
     vsize, vcolor = variant_has(product, f.size, f.color)
     values.update(
         {
-            "text_name": overlap(ctx.terms, name),
-            "text_description": overlap(ctx.terms, desc),
-            "text_attributes": overlap(ctx.terms, attrs),
-            "type_in_query": float(bool(ptype & ctx.terms)) if ctx.terms else MISSING,
             "info_description": log_count(len(product.description)),
             "info_sizes": float(len(product.sizes)),
             "info_colors": float(len(product.colors)),
@@ -329,6 +247,17 @@ def feature_vector(
             "rating_bayes": bayes_rating(product.rating, product.review_count),
             "price_position": price_position(product.price, ctx.median_price),
             "in_stock": stock_value(cand.in_stock),
+        }
+    )
+    name_terms, text_terms = need_fields(product)
+    lst = ctx.listing
+    values.update(
+        {
+            "need_name": weighted_match(lst.name_weights, name_terms),
+            "need_text": weighted_match(lst.text_weights, text_terms),
+            "head_in_name": head_match(lst.head, name_terms),
+            "name_twins": log_count(lst.twins.get(name_key(product.name), 1) - 1),
+            "info_total": info_total(product),
         }
     )
     return [values[name] for name in FEATURES]
@@ -342,9 +271,11 @@ def context_for(
     cart_ids: Sequence[str] = (),
     query: str = "",
     prices: Sequence[float] = (),
+    listing: ListStats | None = None,
 ) -> QueryContext:
     """The ``QueryContext`` of one candidate list: list maxima, the session's vectors, the query's
-    content words and the median price of the list (``prices`` of its candidates)."""
+    content words, the median price of the list (``prices`` of its candidates) and its
+    ``ListStats`` (``listing_of(query, products)``, or ``ProductTable.listing``; none: f4 missing)."""
 
     def stack(ids: Sequence[str]) -> np.ndarray:
         rows = [vectors[i] for i in dict.fromkeys(ids) if vectors is not None and i in vectors]
@@ -360,6 +291,7 @@ def context_for(
         max_sparse=max(sparse, default=0.0),
         seen=stack(seen_ids),
         cart=stack(cart_ids),
+        listing=listing or ListStats(),
     )
 
 
@@ -428,11 +360,14 @@ class ProductTable:
     brand: Membership
     vectors: np.ndarray
     has_vector: np.ndarray
-    fields: list[tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]]
     info: np.ndarray  # (products x 3): info_description, info_sizes, info_colors
     rating_bayes: np.ndarray
     variant_size: Membership
     variant_color: Membership
+    need: list[tuple[frozenset[str], frozenset[str]]]  # recsys.text.need_fields
+    names: list[str]
+    name_keys: list[str]  # recsys.text.name_key
+    info_total: np.ndarray
 
     @classmethod
     def build(
@@ -464,7 +399,6 @@ class ProductTable:
             brand=Membership.of([norm([p.brand]) for p in products]),
             vectors=matrix,
             has_vector=has_vector,
-            fields=[product_fields(p) for p in products],
             info=np.array(
                 [[log_count(len(p.description)), len(p.sizes), len(p.colors)] for p in products],
                 dtype=np.float64,
@@ -478,7 +412,15 @@ class ProductTable:
             variant_color=Membership.of(
                 [norm([v.color for v in p.variants]) if p.variants else norm(p.colors) for p in products]
             ),
+            need=[need_fields(p) for p in products],
+            names=[p.name for p in products],
+            name_keys=[name_key(p.name) for p in products],
+            info_total=np.array([info_total(p) for p in products], dtype=np.float64),
         )
+
+    def listing(self, query: str, rows: Sequence[int]) -> ListStats:
+        """``listing_of(query, products of rows)`` from the precomputed fields."""
+        return list_stats(query, [self.need[r] for r in rows], [self.names[r] for r in rows])
 
 
 def match_column(asked: str | None, membership: Membership, rows: np.ndarray) -> np.ndarray:
@@ -551,7 +493,6 @@ def feature_matrix(ctx: QueryContext, candidates: Sequence[Candidate], table: Pr
         "popularity": table.popularity[rows],
         "session_seen_sim": similarity_column(table, rows, ctx.seen),
         "session_cart_sim": similarity_column(table, rows, ctx.cart),
-        **text_columns(ctx.terms, table, rows),
         "info_description": table.info[rows, 0],
         "info_sizes": table.info[rows, 1],
         "info_colors": table.info[rows, 2],
@@ -560,6 +501,8 @@ def feature_matrix(ctx: QueryContext, candidates: Sequence[Candidate], table: Pr
         "rating_bayes": table.rating_bayes[rows],
         "price_position": table.price[rows] / ctx.median_price if ctx.median_price > 0 else np.zeros(n),
         "in_stock": np.fromiter((stock_value(c.in_stock) for c in candidates), dtype=np.float64, count=n),
+        **need_columns(ctx.listing, table, rows),
+        "info_total": table.info_total[rows],
     }
     return np.column_stack([columns[name] for name in FEATURES]).reshape(n, len(FEATURES))
 
@@ -571,20 +514,23 @@ def relative_column(scores: np.ndarray, present: np.ndarray, best: float) -> np.
     return np.where(present, scores / best, 0.0)
 
 
-def text_columns(terms: frozenset[str], table: ProductTable, rows: np.ndarray) -> dict[str, np.ndarray]:
-    """``overlap`` of the query's terms with each row's name/description/attributes, and
-    ``type_in_query``: set intersections per row (a few µs each; 100 rows stay well under 1 ms)."""
-    names = ("text_name", "text_description", "text_attributes", "type_in_query")
-    if not terms:
-        return {name: np.full(len(rows), MISSING) for name in names}
-    out = np.zeros((len(rows), 4), dtype=np.float64)
-    size = len(terms)
-    for i, r in enumerate(rows.tolist()):
-        name, desc, attrs, ptype = table.fields[r]
-        out[i] = (
-            len(terms & name) / size,
-            len(terms & desc) / size,
-            len(terms & attrs) / size,
-            bool(terms & ptype),
-        )
-    return {name: out[:, j] for j, name in enumerate(names)}
+def need_columns(lst: ListStats, table: ProductTable, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """``need_name``, ``need_text``, ``head_in_name`` and ``name_twins`` over ``rows``: the same
+    sums in the same order as ``weighted_match``, without a call per row."""
+    n = len(rows)
+    out = {name: np.full(n, MISSING) for name in ("need_name", "need_text", "head_in_name")}
+    idx = rows.tolist()
+    for name, weights, part in (("need_name", lst.name_weights, 0), ("need_text", lst.text_weights, 1)):
+        items = list(weights.items())
+        total = sum(w for _, w in items)
+        if total > 0:
+            col = out[name]
+            for i, r in enumerate(idx):
+                terms = table.need[r][part]
+                col[i] = sum(w for t, w in items if t in terms) / total
+    if lst.head is not None:
+        head = lst.head
+        out["head_in_name"] = np.fromiter((head in table.need[r][0] for r in idx), dtype=np.float64, count=n)
+    twins = (log_count(lst.twins.get(table.name_keys[r], 1) - 1) for r in idx)
+    out["name_twins"] = np.fromiter(twins, dtype=np.float64, count=n)
+    return out

@@ -30,7 +30,7 @@ from app.catalog.snapshot import CatalogSnapshot
 from app.domain.turn import ConversationState, TurnRecord
 from app.pipeline.remember import search_text
 from app.storage.schema import turn_events, turns
-from recsys.features import context_for, feature_vector
+from recsys.features import context_for, feature_vector, listing_of
 from recsys.propensity import MIN_CLICKS_PER_POSITION, PropensityEstimate, estimate_from_logs
 from recsys.train import RankRows
 
@@ -92,14 +92,17 @@ def rows_from_record(
     before = ConversationState.model_validate(record.state_before)
     slots = slots_of(record)
     cands = sorted((c for c in record.candidates if c.product_id in slots), key=lambda c: slots[c.product_id])
+    known = [p for c in record.candidates if (p := catalog.get(c.product_id)) is not None]
+    query = search_text(state) or state.query
     ctx = context_for(
         state.filters,
         record.candidates,
         vectors,
         [*before.viewed, *before.last_results],
         [line.product_id for line in before.cart],
-        search_text(state) or state.query,
-        [p.price for c in record.candidates if (p := catalog.get(c.product_id)) is not None],
+        query,
+        [p.price for p in known],
+        listing_of(query, known),
     )
     x: list[list[float]] = []
     y: list[int] = []

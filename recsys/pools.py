@@ -41,9 +41,10 @@ def extend_pools(
     pools: list[Pool],
     queries: Sequence[GoldenQuery],
     runs: Mapping[str, list[tuple[list[str], dict[str, int]]]],
+    depth: int = POOL_DEPTH,
 ) -> tuple[list[Pool], int]:
-    """Add to each pool, under the next ``round<N>`` key, the products of ``runs``' top
-    ``POOL_DEPTH`` that no earlier round holds (shuffled the same way). Returns (pools, added)."""
+    """Add to each pool, under the next ``round<N>`` key, the products of ``runs``' top ``depth``
+    that no earlier round holds (shuffled the same way). Returns (pools, added)."""
     by_id = {str(p["id"]): p for p in pools}
     added = 0
     for i, q in enumerate(queries):
@@ -53,7 +54,9 @@ def extend_pools(
         held = set(pool["products"])
         for r in rounds:
             held |= set(pool[f"round{r}"])
-        new = [pid for pid in pool_of(q.id, [pairs[i][0] for pairs in runs.values()]) if pid not in held]
+        new = [
+            pid for pid in pool_of(q.id, [pairs[i][0] for pairs in runs.values()], depth) if pid not in held
+        ]
         if new:
             pool[key] = new
             added += len(new)

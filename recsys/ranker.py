@@ -69,9 +69,11 @@ class LightGbmRanker:
         # list maxima over every retrieved candidate, as training computed them
         # index ahead of the snapshot: never show what we can't describe
         kept = [c for c in candidates if c.product_id in table.row]
-        prices = table.price[[table.row[c.product_id] for c in kept]].tolist() if kept else []
+        rows = [table.row[c.product_id] for c in kept]
+        prices = table.price[rows].tolist() if kept else []
+        query = search_text(state) or state.query
         ctx = context_for(
-            state.filters, candidates, self.vectors, seen, cart, search_text(state) or state.query, prices
+            state.filters, candidates, self.vectors, seen, cart, query, prices, table.listing(query, rows)
         )
         if not kept:
             return kept, np.zeros((0, len(FEATURES))), np.zeros(0)

@@ -29,7 +29,7 @@ from app.catalog.snapshot import CatalogSnapshot
 from app.domain.catalog import Product
 from app.domain.turn import Candidate
 from recsys.candidates import CandidateSource, ParsedQuery
-from recsys.features import FEATURES, context_for, feature_vector
+from recsys.features import FEATURES, context_for, feature_vector, listing_of
 from recsys.golden import GoldenQuery, Progress, golden_texts
 from recsys.labels import GeneratedQuery, assert_disjoint, need_grade, split_of
 
@@ -190,8 +190,15 @@ def _graded(
 ) -> tuple[list[list[float]], list[int]]:
     """Feature rows and grades of one candidate list, featurised against the whole list; a
     candidate the catalog lacks or ``grade`` leaves ungraded (None) is left out."""
-    known = [p.price for c in cands if (p := catalog.get(c.product_id)) is not None]
-    ctx = context_for(parsed.filters, cands, vectors, query=parsed.search, prices=known)
+    known = [p for c in cands if (p := catalog.get(c.product_id)) is not None]
+    ctx = context_for(
+        parsed.filters,
+        cands,
+        vectors,
+        query=parsed.search,
+        prices=[p.price for p in known],
+        listing=listing_of(parsed.search, known),
+    )
     feats: list[list[float]] = []
     labels: list[int] = []
     for c in cands:

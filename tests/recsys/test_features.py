@@ -11,6 +11,7 @@ from recsys.features import (
     bayes_rating,
     context_for,
     feature_vector,
+    listing_of,
     match_gender,
     match_value,
     max_similarity,
@@ -81,6 +82,7 @@ def test_feature_vector_follows_the_fixed_feature_list() -> None:
         ["t:seen"],
         query="black nylon jackets",
         prices=[80.0, 40.0],
+        listing=listing_of("black nylon jackets", [jacket(), jacket(id="t:x", name="Bomber jacket")]),
     )
     values = dict(zip(FEATURES, feature_vector(ctx, cand, jacket(), vectors["t:jacket"]), strict=True))
     assert values == {
@@ -88,10 +90,10 @@ def test_feature_vector_follows_the_fixed_feature_list() -> None:
         "fused_rank": 2.0, "match_category": 1.0, "match_gender": -1.0, "match_color": 1.0, "match_size": -1.0,
         "match_material": -1.0, "match_brand": -1.0, "price_fit": 1.0, "rating": 4.0,
         "reviews": float(np.log1p(3)), "popularity": float(np.log1p(9)), "session_seen_sim": 0.0,
-        "session_cart_sim": -1.0, "text_name": 1 / 3, "text_description": 0.0, "text_attributes": 2 / 3,
-        "type_in_query": 1.0, "info_description": 0.0, "info_sizes": 2.0, "info_colors": 2.0,
+        "session_cart_sim": -1.0, "info_description": 0.0, "info_sizes": 2.0, "info_colors": 2.0,
         "variant_size": -1.0, "variant_color": 1.0, "rating_bayes": (4.0 * 3 + 3.5 * 5) / 8,
-        "price_position": 80.0 / 60.0, "in_stock": -1.0,
+        "price_position": 80.0 / 60.0, "in_stock": -1.0, "need_name": -1.0, "need_text": -1.0,
+        "head_in_name": 1.0, "name_twins": 0.0, "info_total": 2.0,
     }  # fmt: skip
 
 

@@ -22,6 +22,7 @@ from recsys.features import (
     QueryContext,
     context_for,
     feature_matrix,
+    listing_of,
     price_fit,
     price_fit_column,
     reference_matrix,
@@ -235,3 +236,18 @@ def test_the_lightgbm_ranker_sees_in_stock_and_can_rank_on_it() -> None:
         twins, catalog, ConversationState(conversation_id="c")
     )
     assert [(c.product_id, c.features["in_stock"]) for c in ranked] == [("kept", 1.0), ("sold", 0.0)]
+
+
+def test_list_weighted_need_columns_equal_the_reference_on_real_lists(
+    services: Services, lists, table: ProductTable, vectors: dict[str, np.ndarray]
+) -> None:  # type: ignore[no-untyped-def]
+    """f4: ``ProductTable.listing`` gives the same ``ListStats`` as ``listing_of`` on the products,
+    and the need columns then equal the reference (a query with words some names carry)."""
+    for filters, cands in lists:
+        query = f"{filters.color or ''} light zip running {filters.category or ''}"
+        listing = listing_of(query, services.catalog.many([c.product_id for c in cands]))
+        assert table.listing(query, [table.row[c.product_id] for c in cands]) == listing
+        got, want = both(
+            context_for(filters, cands, vectors, listing=listing), cands, services.catalog, table, vectors
+        )
+        assert np.array_equal(got, want)

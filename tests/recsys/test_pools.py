@@ -27,3 +27,11 @@ def test_extending_adds_only_unpooled_products_as_the_next_round() -> None:
     assert (added, pools[0]["round2"]) == (1, ["c"])
     pools, added = extend_pools(pools, [q], {"LightGBM": [(["c", "d"], {})]})
     assert (added, pools[0]["round3"]) == (1, ["d"])
+
+
+def test_extending_to_a_deeper_depth_pools_every_ranking_past_the_old_depth() -> None:
+    pools = [{"id": "q007", "query": "q", "need": "n", "products": ["a", "c"]}]
+    q = GoldenQuery(id="q007", query="q", split="train", constraints=Filters())
+    runs = {"hybrid": [(["a", "b", "e"], {})], "dense": [(["c", "d", "f"], {})]}
+    pools, added = extend_pools(pools, [q], runs, depth=2)
+    assert (added, sorted(pools[0]["round2"])) == (2, ["b", "d"])
