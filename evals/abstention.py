@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from app.guard.type_vectors import TypeVectors
     from app.index.base import VectorIndex
     from app.pipeline.extract.base import Extractor
+    from app.pipeline.needs import NeedReader
 
 
 def plot_risk_coverage(
@@ -85,6 +86,7 @@ class Parts:
     types: ProductTypes
     type_vectors: TypeVectors
     model: CombinedModel | None
+    needs: NeedReader | None = None  # the understand stage's needs reader (needs are judged as such)
 
 
 def open_parts(settings: Settings) -> Parts:
@@ -117,7 +119,10 @@ def open_parts(settings: Settings) -> Parts:
     ):
         typer.echo("combined guard artifact is stale: run `ctp evals train-guard`", err=True)
         model = None
-    return Parts(extractor, encoder, index, cal, types, vectors, model)
+    from app.pipeline.needs import NeedReader, attribute_values
+
+    needs = NeedReader(encoder, attribute_values(products))
+    return Parts(extractor, encoder, index, cal, types, vectors, model, needs)
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,14 @@ def guard_scores(j: Judged, parts: Parts, guard: str) -> Guarded:
         x = feature_matrix(j, k, parts.types, parts.type_vectors)
         scores = np.array([nonconformity(parts.model.weights, list(row)) for row in x])
         threshold = parts.model.threshold
+        # as ``CombinedGuard.check``: a need is judged by density at the density guard's radius; its
+        # score is that distance, shifted so that it crosses this threshold where the radius is
+        density = np.array([kth_distance([s for _, s in n], k) for n in j.nearest])
+        need_threshold = parts.model.need_threshold
+        if need_threshold is None:
+            need_threshold = parts.calibration.threshold
+        shifted = threshold + density - need_threshold
+        scores = np.where(j.need, shifted, scores)
     abstain = j.out_of_scope_intent | (j.searched & (scores > threshold))
     return Guarded(scores, abstain)
 
@@ -182,7 +195,7 @@ def run_abstention_eval(
     try:
 
         def judged(texts: list[str]) -> Judged:
-            return judge(texts, parts.extractor, parts.encoder, parts.index)
+            return judge(texts, parts.extractor, parts.encoder, parts.index, needs=parts.needs)
 
         test, dev = scope_golden("test"), scope_golden("dev")
         j = {
