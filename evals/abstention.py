@@ -1,7 +1,8 @@
 """``ctp evals abstention``: today's density guard and the combined guard side by side — how well
 each separates in-scope shopper requests from out-of-catalog requests (the hand-written
 ``scope_test.jsonl``, frozen, is the headline; ``scope_dev.jsonl`` was tuned on and its rows are in
-the combined guard's calibration and training sets), non-shopping
+the combined guard's calibration and training sets; ``scope_dev2.jsonl`` was looked at while tuning
+but is in neither), non-shopping
 (CLINC150) and WANDS/ESCI queries; ``ctp evals guard-latency``: what the guard adds to a turn.
 
 Every query goes through what the running guard sees: the rules extractor on a fresh conversation,
@@ -197,7 +198,7 @@ def run_abstention_eval(
         def judged(texts: list[str]) -> Judged:
             return judge(texts, parts.extractor, parts.encoder, parts.index, needs=parts.needs)
 
-        test, dev = scope_golden("test"), scope_golden("dev")
+        test, dev, dev2 = scope_golden("test"), scope_golden("dev"), scope_golden("dev2")
         j = {
             "in": judged(sets.in_scope),
             "ns": judged(sets.non_shopping),
@@ -209,6 +210,9 @@ def run_abstention_eval(
             "d_in": judged(dev.in_scope),
             "d_out": judged(dev.out_of_catalog),
             "d_traps": judged(dev.in_scope_traps),
+            "d2_in": judged(dev2.in_scope),
+            "d2_out": judged(dev2.out_of_catalog),
+            "d2_traps": judged(dev2.in_scope_traps),
         }
     finally:
         parts.index.close()
@@ -221,6 +225,7 @@ def run_abstention_eval(
         rows += [
             row(g, "scope_test (frozen)", s["t_in"], s["t_out"], s["t_traps"]),
             row(g, "scope_dev (calibrated+trained)", s["d_in"], s["d_out"], s["d_traps"]),
+            row(g, "scope_dev2 (looked at, not fit)", s["d2_in"], s["d2_out"], s["d2_traps"]),
             row(g, "non-shopping (CLINC test)", s["in"], s["ns"]),
             row(g, "out-of-catalog (WANDS+ESCI test)", s["in_cat"], s["oc"]),
         ]

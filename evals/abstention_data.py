@@ -124,7 +124,7 @@ class ScopeGolden:
     in_scope_traps: list[str]  # in-scope requests using colour/material words ("salmon pink dress")
 
 
-def scope_golden(split: Literal["dev", "test"], golden: Path = GOLDEN) -> ScopeGolden:
+def scope_golden(split: Literal["dev", "dev2", "test"], golden: Path = GOLDEN) -> ScopeGolden:
     rows = [json.loads(line) for line in (golden / f"scope_{split}.jsonl").read_text().splitlines() if line]
     ins = [r for r in rows if r["label"] == "in_scope"]
     return ScopeGolden(
