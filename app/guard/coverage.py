@@ -16,8 +16,8 @@ compound whose last part is a type word naming ≥ 2 products is that type ("sun
 "rainjacket" → jacket, "snowboots" → boot); the part before it must be a word of its own (≥ 3
 letters), so "what" is not a "hat".
 
-The **head of a type phrase** is its last word that is not one of the catalog's colour or material
-words ("shoe polish *brown*" → polish). A phrase whose head is not a type but which uses a type word
+The **head of a type phrase** is its last word, or the catalog type that trailing colour or material
+words follow ("hoodie black" → hoodie). A phrase whose head is not a type but which uses a type word
 before it ("*watch* battery", "*shoe* rack", "*bag* of lemons") asks for something else that
 involves the store's type (``type_as_modifier``).
 
@@ -135,14 +135,18 @@ class ProductTypes(BaseModel):
         return base(word) in self._lexicon_set or self.type_word(word) is not None
 
     def phrase_head(self, phrase: str | None) -> str | None:
-        """The last word of ``phrase`` once trailing colour and material words of the catalog are
-        dropped ("shoe polish brown" → polish). A colour word right after a function word is the noun
-        itself ("bag of *lemons*"), and a phrase of colour words only keeps its last ("navy")."""
+        """The last word of ``phrase``, or the catalog type that trailing colour and material words
+        follow ("hoodie black" → hoodie). Otherwise a trailing colour word is the noun itself ("ice
+        *cream*", "bag of *lemons*"); "shoe polish brown" keeps "brown", and "shoe" still only
+        modifies it."""
         found = words(phrase or "")
+        if not found:
+            return None
         mods = self._modifier_set
-        while len(found) > 1 and found[-1] in mods and found[-2] not in FUNCTION_WORDS:
-            found = found[:-1]
-        return found[-1] if found else None
+        rest = found
+        while len(rest) > 1 and rest[-1] in mods and rest[-2] not in FUNCTION_WORDS:
+            rest = rest[:-1]
+        return rest[-1] if self.carries(rest[-1]) else found[-1]
 
     def type_as_modifier(self, phrase: str | None) -> bool:
         """A type word of the catalog modifies a head that names no type: "watch battery", "shoe

@@ -220,8 +220,13 @@ class NeedReader:
 
     def _activity_head(self, turn: ShoppingTurn) -> bool:
         """No product type, and the head noun is itself an activity or climate ("hiking in the summer
-        heat", "camping"): a need, not a product the store lacks ("winter tyres" keeps its head)."""
+        heat", "camping"): a need, not a product the store lacks ("winter tyres" keeps its head). A
+        head the type phrase goes on past is a modifier ("mint chocolate *ice* cream": "cream" was
+        read as a colour), not the need."""
         if turn.filters.category is not None or not turn.head or not self.values:
+            return False
+        said = re.findall(r"[\w'-]+", (turn.phrase or "").lower())
+        if said and said[-1] != turn.head.lower():
             return False
         scores = self._vectors @ np.asarray(self.encoder.encode_query(turn.head), dtype=np.float32)
         return bool(scores.max() >= ACTIVITY_HEAD_MIN)

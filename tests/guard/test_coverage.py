@@ -84,8 +84,12 @@ def test_a_compound_type_is_a_known_word() -> None:
     assert STORE.lexical_coverage("floral sundress") == 0.5
 
 
-def test_the_phrase_head_drops_trailing_colour_words() -> None:
-    assert STORE.phrase_head("shoe polish brown") == "polish"
+def test_a_colour_after_a_store_type_is_not_the_head() -> None:
+    assert STORE.phrase_head("summer dress brown") == "dress"
+
+
+def test_a_colour_after_another_noun_is_the_head() -> None:
+    assert STORE.phrase_head("shoe polish brown") == "brown"
 
 
 def test_a_colour_word_after_a_function_word_is_the_noun() -> None:
@@ -97,7 +101,7 @@ def test_a_phrase_of_colour_words_keeps_its_last() -> None:
 
 
 def test_a_type_that_modifies_another_head_is_a_modifier() -> None:
-    assert STORE.type_as_modifier("watch battery") and STORE.type_as_modifier("a dress rack")
+    assert STORE.type_as_modifier("watch battery") and STORE.type_as_modifier("watch strap black")
 
 
 def test_a_type_head_with_modifiers_is_not_a_modifier() -> None:

@@ -122,3 +122,10 @@ def test_a_request_whose_head_is_an_activity_is_a_need(reader: NeedReader) -> No
 def test_a_product_the_store_lacks_keeps_its_head(reader: NeedReader) -> None:
     turn = ShoppingTurn(intent=Intent.search, query="winter tyres", head="tyres")
     assert reader.read("winter tyres", turn) == turn
+
+
+def test_a_head_the_type_phrase_goes_on_past_is_not_an_activity(reader: NeedReader) -> None:
+    typed = ShoppingTurn(
+        intent=Intent.search, query="mint chocolate ice", head="ice", phrase="mint chocolate ice cream"
+    )
+    assert reader.read("mint chocolate ice cream", typed) == typed
