@@ -1,7 +1,8 @@
 """``ctp evals abstention``: today's density guard and the combined guard side by side — how well
 each separates in-scope shopper requests from out-of-catalog requests (the hand-written
 ``scope_test.jsonl``, frozen, is the headline; ``scope_dev.jsonl`` was tuned on and its rows are in
-the combined guard's calibration and training sets), non-shopping
+the combined guard's calibration and training sets; ``scope_dev2.jsonl`` was looked at while tuning
+but is in neither), non-shopping
 (CLINC150) and WANDS/ESCI queries; ``ctp evals guard-latency``: what the guard adds to a turn.
 
 Every query goes through what the running guard sees: the rules extractor on a fresh conversation,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from app.guard.type_vectors import TypeVectors
     from app.index.base import VectorIndex
     from app.pipeline.extract.base import Extractor
+    from app.pipeline.needs import NeedReader
 
 
 def plot_risk_coverage(
@@ -85,6 +87,7 @@ class Parts:
     types: ProductTypes
     type_vectors: TypeVectors
     model: CombinedModel | None
+    needs: NeedReader | None = None  # the understand stage's needs reader (needs are judged as such)
 
 
 def open_parts(settings: Settings) -> Parts:
@@ -117,7 +120,10 @@ def open_parts(settings: Settings) -> Parts:
     ):
         typer.echo("combined guard artifact is stale: run `ctp evals train-guard`", err=True)
         model = None
-    return Parts(extractor, encoder, index, cal, types, vectors, model)
+    from app.pipeline.needs import NeedReader, attribute_values
+
+    needs = NeedReader(encoder, attribute_values(products))
+    return Parts(extractor, encoder, index, cal, types, vectors, model, needs)
 
 
 @dataclass(frozen=True)
@@ -142,6 +148,14 @@ def guard_scores(j: Judged, parts: Parts, guard: str) -> Guarded:
         x = feature_matrix(j, k, parts.types, parts.type_vectors)
         scores = np.array([nonconformity(parts.model.weights, list(row)) for row in x])
         threshold = parts.model.threshold
+        # as ``CombinedGuard.check``: a need is judged by density at the density guard's radius; its
+        # score is that distance, shifted so that it crosses this threshold where the radius is
+        density = np.array([kth_distance([s for _, s in n], k) for n in j.nearest])
+        need_threshold = parts.model.need_threshold
+        if need_threshold is None:
+            need_threshold = parts.calibration.threshold
+        shifted = threshold + density - need_threshold
+        scores = np.where(j.need, shifted, scores)
     abstain = j.out_of_scope_intent | (j.searched & (scores > threshold))
     return Guarded(scores, abstain)
 
@@ -182,9 +196,9 @@ def run_abstention_eval(
     try:
 
         def judged(texts: list[str]) -> Judged:
-            return judge(texts, parts.extractor, parts.encoder, parts.index)
+            return judge(texts, parts.extractor, parts.encoder, parts.index, needs=parts.needs)
 
-        test, dev = scope_golden("test"), scope_golden("dev")
+        test, dev, dev2 = scope_golden("test"), scope_golden("dev"), scope_golden("dev2")
         j = {
             "in": judged(sets.in_scope),
             "ns": judged(sets.non_shopping),
@@ -196,6 +210,9 @@ def run_abstention_eval(
             "d_in": judged(dev.in_scope),
             "d_out": judged(dev.out_of_catalog),
             "d_traps": judged(dev.in_scope_traps),
+            "d2_in": judged(dev2.in_scope),
+            "d2_out": judged(dev2.out_of_catalog),
+            "d2_traps": judged(dev2.in_scope_traps),
         }
     finally:
         parts.index.close()
@@ -208,6 +225,7 @@ def run_abstention_eval(
         rows += [
             row(g, "scope_test (frozen)", s["t_in"], s["t_out"], s["t_traps"]),
             row(g, "scope_dev (calibrated+trained)", s["d_in"], s["d_out"], s["d_traps"]),
+            row(g, "scope_dev2 (looked at, not fit)", s["d2_in"], s["d2_out"], s["d2_traps"]),
             row(g, "non-shopping (CLINC test)", s["in"], s["ns"]),
             row(g, "out-of-catalog (WANDS+ESCI test)", s["in_cat"], s["oc"]),
         ]

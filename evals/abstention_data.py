@@ -37,6 +37,12 @@ def shopper_queries(split: Split, golden: Path = GOLDEN) -> list[str]:
     return [r["query"] for r in rows if r["split"] == split]
 
 
+def need_calibration(golden: Path = GOLDEN) -> list[str]:
+    """Held-out in-scope needs for the guard's need radius (``need_calibration.jsonl``)."""
+    lines = (golden / "need_calibration.jsonl").read_text().splitlines()
+    return [json.loads(line)["query"] for line in lines if line]
+
+
 def clinc_non_shopping(
     data_dir: Path, split: EvalSplit | Literal["train"], golden: Path = GOLDEN
 ) -> list[str]:
@@ -118,7 +124,7 @@ class ScopeGolden:
     in_scope_traps: list[str]  # in-scope requests using colour/material words ("salmon pink dress")
 
 
-def scope_golden(split: Literal["dev", "test"], golden: Path = GOLDEN) -> ScopeGolden:
+def scope_golden(split: Literal["dev", "dev2", "test"], golden: Path = GOLDEN) -> ScopeGolden:
     rows = [json.loads(line) for line in (golden / f"scope_{split}.jsonl").read_text().splitlines() if line]
     ins = [r for r in rows if r["label"] == "in_scope"]
     return ScopeGolden(

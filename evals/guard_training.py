@@ -30,6 +30,7 @@ from app.settings import Settings
 from evals.abstention_data import (
     clinc_non_shopping,
     esci_queries,
+    need_calibration,
     sample,
     scope_golden,
     shopper_queries,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from app.guard.type_vectors import TypeVectors
     from app.index.base import VectorIndex
     from app.pipeline.extract.base import Extractor
+    from app.pipeline.needs import NeedReader
     from evals.abstention import Parts
 
 
@@ -61,24 +63,37 @@ class Judged:
         return np.array([t.intent in SEARCH_INTENTS for t in self.turns])
 
     @property
+    def need(self) -> np.ndarray:
+        return np.array([t.need for t in self.turns])
+
+    @property
     def out_of_scope_intent(self) -> np.ndarray:
         return np.array([t.intent is Intent.out_of_scope for t in self.turns])
 
 
-async def _turns(extractor: Extractor, messages: list[str]) -> list[tuple[ShoppingTurn, str]]:
+async def _turns(
+    extractor: Extractor, messages: list[str], needs: NeedReader | None = None
+) -> list[tuple[ShoppingTurn, str]]:
     out = []
     for m in messages:
         fresh = ConversationState(conversation_id="eval")
         turn = await extractor.extract(m, fresh)
+        if needs is not None and turn.intent in (Intent.search, Intent.refine):
+            turn = needs.read(m, turn)  # as the understand stage does: a need is judged as one
         text = search_text(merge(fresh, turn)) if turn.intent in SEARCH_INTENTS else ""
         out.append((turn, text or m))
     return out
 
 
 def judge(
-    messages: list[str], extractor: Extractor, encoder: BatchEncoder, index: VectorIndex, fetch: int = 5
+    messages: list[str],
+    extractor: Extractor,
+    encoder: BatchEncoder,
+    index: VectorIndex,
+    fetch: int = 5,
+    needs: NeedReader | None = None,
 ) -> Judged:
-    pairs = asyncio.run(_turns(extractor, messages))
+    pairs = asyncio.run(_turns(extractor, messages, needs))
     vecs = encoder.encode([t for _, t in pairs]) if pairs else np.zeros((0, 1))
     nearest = [index.nearest(v, fetch) for v in vecs]
     from app.guard.combined import phrase_to_embed
@@ -125,8 +140,17 @@ def calibration_set() -> list[str]:
     """Held-out in-scope requests the conformal threshold is set on: the golden ``calibration``
     split (135 needs, many vague: "a gift for a coworker") and the in-scope rows of ``scope_dev``
     (129 named products, 69 with colour/material words). Neither is trained on; shoppers send both
-    kinds, so the ≤ α guarantee is for that mixture (docs/abstention.md, "Calibration set")."""
+    kinds, so the ≤ α guarantee is for that mixture (docs/abstention.md, "Calibration set").
+    Turns of this set the needs reader marks as needs are left to ``need_calibration_set``."""
     return shopper_queries("calibration") + scope_golden("dev").in_scope
+
+
+def need_calibration_set() -> list[str]:
+    """Held-out requests the need radius is set on (Mondrian split conformal: only the turns the
+    needs reader marks as needs count): ``calibration_set`` and ``need_calibration.jsonl`` (42
+    needs, most without a frame word). The latter's rows the reader does not mark are not used:
+    the file exists to calibrate the need radius, the combined threshold keeps its fixed set."""
+    return calibration_set() + need_calibration()
 
 
 def train_guard(
@@ -165,17 +189,25 @@ def ensure_combined_guard(settings: Settings) -> bool:
 def train_model(settings: Settings, parts: Parts, clinc_sample: int, seed: int) -> CombinedModel:
     """Fit on the train splits and calibrate on the held-out in-scope requests (pure: no file)."""
     from app.guard.combined import fit_logistic, make_model, nonconformity
+    from app.guard.scores import kth_distance
 
     ins, outs = training_sets(settings, clinc_sample, seed)
     k = parts.calibration.k
     tv = parts.type_vectors
-    x_in = feature_matrix(judge(ins, parts.extractor, parts.encoder, parts.index), k, parts.types, tv)
-    x_out = feature_matrix(judge(outs, parts.extractor, parts.encoder, parts.index), k, parts.types, tv)
+    x_in = feature_matrix(
+        judge(ins, parts.extractor, parts.encoder, parts.index, needs=parts.needs), k, parts.types, tv
+    )
+    x_out = feature_matrix(
+        judge(outs, parts.extractor, parts.encoder, parts.index, needs=parts.needs), k, parts.types, tv
+    )
     x = np.vstack([x_in, x_out])
     y = np.r_[np.ones(len(x_in)), np.zeros(len(x_out))]
     weights = fit_logistic(x, y)
-    cal_j = judge(calibration_set(), parts.extractor, parts.encoder, parts.index)
-    cal_x = feature_matrix(cal_j, k, parts.types, tv)[cal_j.searched]
+    cal_j = judge(calibration_set(), parts.extractor, parts.encoder, parts.index, needs=parts.needs)
+    cal_x = feature_matrix(cal_j, k, parts.types, tv)[cal_j.searched & ~cal_j.need]
+    need_j = judge(need_calibration_set(), parts.extractor, parts.encoder, parts.index, needs=parts.needs)
+    marked = need_j.searched & need_j.need
+    need_d = [kth_distance([s for _, s in n], k) for n, m in zip(need_j.nearest, marked, strict=True) if m]
     return make_model(
         list(weights),
         [nonconformity(list(weights), list(row)) for row in cal_x],
@@ -186,6 +218,7 @@ def train_model(settings: Settings, parts: Parts, clinc_sample: int, seed: int) 
         types_version=parts.types.version,
         type_vectors_version=tv.version,
         training={"in_scope": len(x_in), "out_of_scope": len(x_out)},
+        need_scores=need_d,
     )
 
 
@@ -203,6 +236,8 @@ def fit_combined_guard(settings: Settings, parts: Parts, clinc_sample: int, seed
     typer.echo(
         "weights: " + ", ".join(f"{f}={w:+.3f}" for f, w in zip(model.features, model.weights, strict=False))
     )
+    if model.need_threshold is not None:
+        typer.echo(f"needs: n_cal={len(model.need_scores)}, k-th cosine ≥ {1 - model.need_threshold:.4f}")
     typer.echo(
         f"bias {model.weights[-1]:+.3f}; trained on {model.training['in_scope']} in-scope, "
         f"{model.training['out_of_scope']} out-of-scope"

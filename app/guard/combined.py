@@ -13,6 +13,8 @@ feature            meaning
 ``type_unknown``   the head is a word the catalog never uses ("machine", "fillet", "sofa")
 ``lexical``        share of the request's content words the catalog uses
 ``knn×type``       interaction: density only counts when the type is carried
+``phrase_*``       the same for the type phrase as typed (kNN, best type cosine, head, words)
+``type_as_mod…``   a store type modifies a head that is none ("watch battery", "shoe rack")
 =================  ==========================================================================
 
 A logistic regression over these (fit with outlier exposure in ``evals.guard_training`` on the
@@ -64,8 +66,9 @@ FEATURES = (
     "type_sim",
     "phrase_head_carried",
     "phrase_lexical",
+    "type_as_modifier",
 )
-SCHEMA = 2
+SCHEMA = 4
 
 
 def turn_head(turn: ShoppingTurn) -> str | None:
@@ -75,13 +78,6 @@ def turn_head(turn: ShoppingTurn) -> str | None:
         return turn.head
     head = requested_head(turn.query, [], [])
     return head.word if head else None
-
-
-def phrase_head(turn: ShoppingTurn) -> str | None:
-    """The last word of the request's first noun phrase as typed ("rack" in "coat rack"), which
-    can differ from the store type the extractor picked inside it ("coat")."""
-    found = words(turn.phrase or "")
-    return found[-1] if found else None
 
 
 def phrase_to_embed(turn: ShoppingTurn) -> str | None:
@@ -113,9 +109,15 @@ def _kth(nearest: Sequence[tuple[str, float]], k: int) -> tuple[float, float]:
 def features(turn: ShoppingTurn, signals: Signals, k: int, types: ProductTypes) -> list[float]:
     kth, top1 = _kth(signals.nearest, k)
     phrase_kth, _ = _kth(signals.phrase_nearest, k)
-    coverage = types.type_coverage(turn_head(turn), turn.filters.category)
+    # the head of the phrase as typed ("rack" in "coat rack", "polish" in "shoe polish brown"), which
+    # can differ from the store type the extractor picked inside it ("coat", "shoe")
+    ph = types.phrase_head(turn.phrase)
+    modifier = types.type_as_modifier(turn.phrase)
+    if modifier:  # the store type only modifies what is asked for: the head decides, not the modifier
+        coverage = types.type_coverage(ph, None)
+    else:
+        coverage = types.type_coverage(turn_head(turn), turn.filters.category)
     carried = 1.0 if coverage == 1.0 else 0.0
-    ph = phrase_head(turn)
     return [
         kth,
         top1,
@@ -127,6 +129,7 @@ def features(turn: ShoppingTurn, signals: Signals, k: int, types: ProductTypes) 
         signals.type_sim,
         1.0 if ph is None or types.carries(ph) else 0.0,
         types.lexical_coverage(turn.phrase or turn.query),
+        1.0 if modifier else 0.0,
     ]
 
 
@@ -181,6 +184,11 @@ class CombinedModel(BaseModel):
     training: dict[str, int]
     created_at: datetime
     scores: list[float]
+    #: needs ("long walks in the snow") are judged by kNN distance alone, calibrated on their own
+    #: (Mondrian split conformal: the need turns of the calibration set); ``None`` when there were
+    #: too few, and the density guard's radius judges them
+    need_threshold: float | None = None
+    need_scores: list[float] = []
 
     def matches(
         self,
@@ -211,8 +219,11 @@ def make_model(
     types_version: str,
     type_vectors_version: str,
     training: dict[str, int],
+    need_scores: Sequence[float] = (),
 ) -> CombinedModel:
     scores = sorted(float(s) for s in calibration_scores)
+    needs = sorted(float(s) for s in need_scores)
+    need_threshold = conformal_threshold(needs, alpha) if needs else None
     fields = {
         "k": k,
         "alpha": alpha,
@@ -227,6 +238,8 @@ def make_model(
         "type_vectors_version": type_vectors_version,
         "training": training,
         "scores": scores,
+        "need_threshold": need_threshold if need_threshold is None or math.isfinite(need_threshold) else None,
+        "need_scores": needs,
     }
     digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
     return CombinedModel(version=f"{METHOD}-a{alpha:g}-{digest}", created_at=datetime.now(UTC), **fields)  # type: ignore[arg-type]
@@ -258,7 +271,7 @@ def type_matches(turn: ShoppingTurn, similar: Sequence[tuple[str, float]], types
     the phrase is one the catalog uses ("sports bra" → bra; not "patio furniture *set*")."""
     top = similar[0][1] if similar else 0.0
     found = [label for label, sim in similar if sim >= TYPE_MATCH and sim >= top - TYPE_MARGIN]
-    head = phrase_head(turn) or turn_head(turn)
+    head = types.phrase_head(turn.phrase) or turn_head(turn)
     if head and types.carries(head) and types.lexical_coverage(turn.phrase or turn.query) == 1.0:
         found.append(head)
     return found
@@ -286,6 +299,13 @@ class CombinedGuard:
         self.version = model.version
         self.fence_radius = fence_radius
 
+    @property
+    def need_radius(self) -> float | None:
+        """The cosine a need's k-th nearest product must reach."""
+        if self.model.need_threshold is not None:
+            return 1.0 - self.model.need_threshold
+        return self.fence_radius
+
     def signals(self, turn: ShoppingTurn, query_vec: np.ndarray) -> tuple[Signals, list[tuple[str, float]]]:
         """The signals of one request and the nearest carried types to its type phrase."""
         _, nearest = knn_score(self.index, query_vec, self.model.k, fetch=REPORTED_NEIGHBOURS)
@@ -309,13 +329,14 @@ class CombinedGuard:
         signals, similar = self.signals(turn, query_vec)
         s = nonconformity(self.model.weights, features(turn, signals, self.model.k, self.types))
         abstain = s > self.model.threshold
-        if turn.need and self.fence_radius is not None:
+        if turn.need:
             # A need names no product type, so the model's type features (trained on requests that
-            # name one) read it as a type we lack. Density alone judges it, at the density guard's
-            # calibrated radius (the fence radius is that cosine): "gift for my dad who likes
+            # name one) read it as a type we lack. Density alone judges it, at the radius calibrated
+            # on the calibration set's needs (else the density guard's): "gift for my dad who likes
             # camping" lands among hiking products.
             kth, _ = _kth(signals.nearest, self.model.k)
-            abstain = kth < self.fence_radius
+            radius = self.need_radius
+            abstain = radius is not None and kth < radius
         head = turn_head(turn)
         reason = ""
         if abstain:

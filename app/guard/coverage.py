@@ -11,7 +11,15 @@ without anybody writing down what the store does *not* sell. Both come from the 
   machine" look covered.
 
 Words are compared in a light singular form (``base``: "tires" → "tire", "dresses" → "dress"), not a
-Snowball stem, so two different words never meet ("tire"/"tie", "espresso"/"espadrille").
+Snowball stem, so two different words never meet ("tire"/"tie", "espresso"/"espadrille"). A closed
+compound whose last part is a type word naming ≥ 2 products is that type ("sundress" → dress,
+"rainjacket" → jacket, "snowboots" → boot); the part before it must be a word of its own (≥ 3
+letters), so "what" is not a "hat".
+
+The **head of a type phrase** is its last word, or the catalog type that trailing colour or material
+words follow ("hoodie black" → hoodie). A phrase whose head is not a type but which uses a type word
+before it ("*watch* battery", "*shoe* rack", "*bag* of lemons") asks for something else that
+involves the store's type (``type_as_modifier``).
 
 ``ProductTypes`` is built once per catalog version at build or start-up and stored as a versioned
 JSON artifact next to the guard calibration (``<var_dir>/calibration/coverage.json``); a different
@@ -30,8 +38,12 @@ from pydantic import BaseModel
 
 from app.domain.catalog import Product
 
-SCHEMA = 1
+SCHEMA = 2
+#: The shortest type word a compound may end in, and the shortest part before it.
+COMPOUND_MIN = 3
 _ALPHA = re.compile(r"[a-z]+")
+#: Articles and prepositions: never a head, and a colour word after one is a noun ("bag of lemons").
+FUNCTION_WORDS = frozenset(["a", "an", "the", "of", "for", "with", "in", "on", "to", "and", "or", "by"])
 
 
 def base(word: str) -> str:
@@ -64,11 +76,13 @@ class ProductTypes(BaseModel):
     catalog_version: str
     types: dict[str, int]  # type word → number of products it names
     lexicon: list[str]
+    modifiers: list[str] = []  # colour and material words of the products (never types)
 
     @classmethod
     def from_products(cls, products: Iterable[Product], catalog_version: str) -> ProductTypes:
         types: dict[str, int] = {}
         lexicon: set[str] = set()
+        modifiers: set[str] = set()
         for p in products:
             heads = set()
             if p.category:
@@ -88,16 +102,69 @@ class ProductTypes(BaseModel):
             for values in p.attributes.values():
                 for v in values:
                     lexicon.update(words(v))
-        body = json.dumps([sorted(types.items()), sorted(lexicon)]).encode()
+            for text in (*p.colors, *p.materials):
+                modifiers.update(words(text))
+        mods = sorted(modifiers - set(types))
+        body = json.dumps([sorted(types.items()), sorted(lexicon), mods]).encode()
         version = f"types-{hashlib.sha256(body).hexdigest()[:12]}"
-        return cls(version=version, catalog_version=catalog_version, types=types, lexicon=sorted(lexicon))
+        return cls(
+            version=version,
+            catalog_version=catalog_version,
+            types=types,
+            lexicon=sorted(lexicon),
+            modifiers=mods,
+        )
+
+    def type_word(self, word: str) -> str | None:
+        """The catalog type ``word`` names: itself in any form, or the type word a closed compound
+        ends in ("sundresses" → dress); ``None`` when it names none."""
+        w = base(word)
+        if w in self.types:
+            return w
+        for i in range(COMPOUND_MIN, len(w) - COMPOUND_MIN + 1):
+            part = w[i:]
+            if self.types.get(part, 0) >= 2:
+                return part
+        return None
 
     def carries(self, word: str) -> bool:
-        """True when ``word`` (any form) names a product type of the catalog."""
-        return base(word) in self.types
+        """True when ``word`` (any form, or a closed compound ending in one) names a catalog type."""
+        return self.type_word(word) is not None
 
     def knows(self, word: str) -> bool:
-        return base(word) in self._lexicon_set
+        return base(word) in self._lexicon_set or self.type_word(word) is not None
+
+    def phrase_head(self, phrase: str | None) -> str | None:
+        """The last word of ``phrase``, or the catalog type that trailing colour and material words
+        follow ("hoodie black" → hoodie). Otherwise a trailing colour word is the noun itself ("ice
+        *cream*", "bag of *lemons*"); "shoe polish brown" keeps "brown", and "shoe" still only
+        modifies it."""
+        found = words(phrase or "")
+        if not found:
+            return None
+        mods = self._modifier_set
+        rest = found
+        while len(rest) > 1 and rest[-1] in mods and rest[-2] not in FUNCTION_WORDS:
+            rest = rest[:-1]
+        return rest[-1] if self.carries(rest[-1]) else found[-1]
+
+    def type_as_modifier(self, phrase: str | None) -> bool:
+        """A type word of the catalog modifies a head that names no type: "watch battery", "shoe
+        rack", "bag of lemons" ask for something else that involves the store's type."""
+        head = self.phrase_head(phrase)
+        if head is None or self.carries(head):
+            return False
+        found = words(phrase or "")
+        before = found[: len(found) - 1 - found[::-1].index(head)]
+        return any(w in self.types and w not in FUNCTION_WORDS for w in before)
+
+    @property
+    def _modifier_set(self) -> frozenset[str]:
+        cached = self.__dict__.get("_mods")
+        if cached is None:
+            cached = frozenset(self.modifiers)
+            self.__dict__["_mods"] = cached
+        return cached
 
     @property
     def _lexicon_set(self) -> frozenset[str]:

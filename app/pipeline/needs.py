@@ -17,8 +17,10 @@ one filter the parser can find (men, from "dad") stands in for the whole request
 3. the request has no head noun of its own: the parser's head is a noun the store has no type for,
    and in a need that is part of the need ("gift", "always *cold*"), not a product we don't carry.
 
-It acts on messages with a need frame (``has_need_frame``), and on requests of no product type whose
-head noun is itself an activity or climate ("hiking in the summer heat"); a plain "black hoodies",
+It acts on messages with a need frame (``has_need_frame``), on requests of no product type whose
+head noun is itself an activity or climate ("hiking in the summer heat"), and on requests of no
+product type whose whole wording is that near to one (cosine ≥ ``EXPAND_MIN``: "long walks in the
+snow", "stay dry walking the dog in the rain" say a need without any frame word); a plain "black hoodies",
 or "winter tyres" (a product the store lacks, judged by the guard and the head fence), is left alone. The frame words and the thresholds were set on the dialogue *dev* split.
 """
 
@@ -33,6 +35,7 @@ import numpy as np
 
 from app.domain.catalog import Product
 from app.domain.turn import ShoppingTurn
+from app.pipeline.extract.heads import request_phrase, requested_head
 
 #: Catalog attributes that describe what a product is *for* (Magento: activity, climate).
 NEED_ATTRIBUTES = ("activity", "climate")
@@ -165,6 +168,16 @@ _WEAR = re.compile(
 )
 
 
+#: A need said without a frame is a statement of what the shopper will do ("long walks in the snow"),
+#: not a question or an instruction to an assistant ("what are your hobbies", "add swimming to my
+#: calendar"): those keep their head and are judged as typed.
+_ASKS_OR_TELLS = re.compile(
+    r"^\s*(?:what|what's|how|where|when|why|who|which|did|do|does|is|are|can|could|will|would|should"
+    r"|add|make|set|remind|tell|book|play|call|share|cancel|send|show|find)\b",
+    re.IGNORECASE,
+)
+
+
 def has_need_frame(message: str) -> bool:
     return bool(_FRAME.search(message))
 
@@ -207,16 +220,33 @@ class NeedReader:
 
     def _activity_head(self, turn: ShoppingTurn) -> bool:
         """No product type, and the head noun is itself an activity or climate ("hiking in the summer
-        heat", "camping"): a need, not a product the store lacks ("winter tyres" keeps its head)."""
+        heat", "camping"): a need, not a product the store lacks ("winter tyres" keeps its head). A
+        head the type phrase goes on past is a modifier ("mint chocolate *ice* cream": "cream" was
+        read as a colour), not the need."""
         if turn.filters.category is not None or not turn.head or not self.values:
+            return False
+        said = re.findall(r"[\w'-]+", (turn.phrase or "").lower())
+        if said and said[-1] != turn.head.lower():
             return False
         scores = self._vectors @ np.asarray(self.encoder.encode_query(turn.head), dtype=np.float32)
         return bool(scores.max() >= ACTIVITY_HEAD_MIN)
 
+    def _activity_request(self, message: str, turn: ShoppingTurn) -> bool:
+        """No product type, and the request as a whole is about an activity or climate: a need said
+        without a frame word ("long walks in the snow"). Costs one embedding of the message, only
+        for requests of no store type."""
+        if turn.filters.category is not None or not turn.head or not self.values:
+            return False
+        scores = self._vectors @ np.asarray(self.encoder.encode_query(message), dtype=np.float32)
+        return bool(scores.max() >= EXPAND_MIN)
+
     def read(self, message: str, turn: ShoppingTurn) -> ShoppingTurn:
         """``turn`` with its query rewritten as the need (see the module doc); unchanged without a frame."""
-        activity_head = self._activity_head(turn)
-        if not has_need_frame(message) and not activity_head:
+        framed = has_need_frame(message)
+        if not framed and _ASKS_OR_TELLS.search(message):
+            return turn  # "what are your hobbies", "add swimming to my calendar": not a need
+        activity_head = self._activity_head(turn) or (not framed and self._activity_request(message, turn))
+        if not framed and not activity_head:
             return turn
         if turn.head and turn.head.lower() not in FRAME_WORDS and not activity_head:
             return turn  # "a gift for my wife: an espresso machine" asks for a product; the guard judges it
@@ -224,8 +254,9 @@ class NeedReader:
         found = self.expansions(" ".join(words))
         if not found and turn.filters.category is None and not asks_what_to_wear(message):
             # a frame around something no catalog activity or climate is near ("a gift for my wife:
-            # an espresso machine"): a request for a product, which the guard judges as typed
-            return turn
+            # an espresso machine"): a request for a product, which the guard judges as typed — by
+            # what is asked for ("espresso machine"), not by the frame's noun ("gift")
+            return _without_frame(turn, " ".join(words))
         added = [(k, v) for k, v in found if v not in words]
         extra = [v for _, v in added]
         if any(k == "climate" for k, _ in added):
@@ -238,3 +269,12 @@ class NeedReader:
         # its last need word, "hiking") is a type the store lacks, and the need was turned away.
         need = " ".join([*words, *extra])
         return turn.model_copy(update={"query": need, "head": None, "phrase": None, "need": True})
+
+
+def _without_frame(turn: ShoppingTurn, asked: str) -> ShoppingTurn:
+    """``turn`` with its head and type phrase read from what is asked for, the frame words gone: the
+    guard judges "espresso machine" and the reply says "we have no espresso machine", not "gift"."""
+    head = requested_head(asked, [], [])
+    if head is None:
+        return turn
+    return turn.model_copy(update={"head": head.word, "phrase": request_phrase(asked) or turn.phrase})

@@ -18,6 +18,7 @@ from app.guard.coverage import coverage_path, load_or_build
 from app.guard.density import DensityGuard
 from app.guard.type_vectors import TypeVectors
 from app.pipeline.extract.rules import RulesExtractor
+from app.pipeline.needs import NeedReader, attribute_values
 from app.pipeline.turn import TurnPipeline
 from app.settings import Settings
 from evals.abstention import Parts
@@ -55,7 +56,10 @@ def combined(settings: Settings, services: Services) -> Iterator[TurnPipeline]:
     types = load_or_build(coverage_path(settings.var_dir), products, store.catalog_hash())
     vectors = TypeVectors.build(products, types, services.encoder)
     extractor = RulesExtractor(load_vocabulary(), store.brands())
-    parts = Parts(extractor, services.encoder, services.index, density.calibration, types, vectors, None)
+    needs = NeedReader(services.encoder, attribute_values(products))  # as `train-guard`: needs judged as such
+    parts = Parts(
+        extractor, services.encoder, services.index, density.calibration, types, vectors, None, needs
+    )
     model = train_model(settings, parts, 300, 0)
     guard = CombinedGuard(
         services.index, model, types, vectors, services.encoder.encode_query, density.fence_radius
@@ -97,3 +101,8 @@ async def test_a_gift_frame_around_a_product_we_lack_is_not_answered_as_a_need(
 ) -> None:
     result = await combined.run("a gift for my wife: an espresso machine")
     assert "not something we carry" in result.record.reply
+
+
+async def test_a_gift_frame_around_a_product_we_lack_names_the_product(combined: TurnPipeline) -> None:
+    result = await combined.run("a gift for my wife: an espresso machine")
+    assert "we have no espresso machine" in result.record.reply

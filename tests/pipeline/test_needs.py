@@ -68,7 +68,34 @@ def test_a_frame_around_something_no_catalog_need_is_near_is_left_to_the_guard(r
     typed = ShoppingTurn(
         intent=Intent.search, query="gift wife espresso machine", head="gift", phrase="a gift"
     )
-    assert reader.read("a gift for my wife: an espresso machine", typed) == typed
+    turn = reader.read("a gift for my wife: an espresso machine", typed)
+    assert (turn.query, turn.need) == ("gift wife espresso machine", False)
+
+
+def test_a_frame_around_a_product_is_judged_by_the_product_not_the_frame_noun(reader: NeedReader) -> None:
+    typed = ShoppingTurn(
+        intent=Intent.search, query="gift wife espresso machine", head="gift", phrase="a gift"
+    )
+    turn = reader.read("a gift for my wife: an espresso machine", typed)
+    assert (turn.head, turn.phrase) == ("machine", "espresso machine")
+
+
+def test_a_need_without_a_frame_word_is_a_need(reader: NeedReader) -> None:
+    typed = ShoppingTurn(intent=Intent.search, query="long walks snow", head="walks", phrase="long walks")
+    turn = reader.read("long walks in the snow", typed)
+    assert (turn.need, turn.head, turn.phrase) == (True, None, None)
+
+
+def test_a_product_of_no_store_type_without_a_frame_is_not_a_need(reader: NeedReader) -> None:
+    typed = ShoppingTurn(
+        intent=Intent.search, query="espresso machine", head="machine", phrase="espresso machine"
+    )
+    assert reader.read("espresso machine", typed) == typed
+
+
+def test_a_question_to_an_assistant_is_not_a_need(reader: NeedReader) -> None:
+    typed = ShoppingTurn(intent=Intent.search, query="chance rain", head="rain", phrase="chance")
+    assert reader.read("what's the chance of rain", typed) == typed
 
 
 def test_a_climate_need_says_climate_as_the_catalog_text_does(reader: NeedReader) -> None:
@@ -95,3 +122,10 @@ def test_a_request_whose_head_is_an_activity_is_a_need(reader: NeedReader) -> No
 def test_a_product_the_store_lacks_keeps_its_head(reader: NeedReader) -> None:
     turn = ShoppingTurn(intent=Intent.search, query="winter tyres", head="tyres")
     assert reader.read("winter tyres", turn) == turn
+
+
+def test_a_head_the_type_phrase_goes_on_past_is_not_an_activity(reader: NeedReader) -> None:
+    typed = ShoppingTurn(
+        intent=Intent.search, query="mint chocolate ice", head="ice", phrase="mint chocolate ice cream"
+    )
+    assert reader.read("mint chocolate ice cream", typed) == typed
