@@ -112,10 +112,20 @@ def requested_head(text: str, taken: list[Span], describing: list[Span]) -> Head
         return None
     last = words[-1]
     word = last.group(0).removesuffix("'s").strip("'-")
-    if word in PRO_FORMS or overlaps(last.span(), describing):
+    if word in PRO_FORMS or (overlaps(last.span(), describing) and not _ends_a_compound(words, describing)):
         return None
     start = words[0].start()
     return Head(word=word, phrase=text[start : last.end()], start=start, end=last.end())
+
+
+def _ends_a_compound(words: list[re.Match[str]], describing: list[Span]) -> bool:
+    """A describing word that ends a phrase is itself a noun when a describing word already
+    modified a plain word before it: in "mint chocolate *ice* cream" the colours describe "ice", so
+    "ice" is a noun and "cream" ends the compound "ice cream" — it is not the colour. "bright red"
+    and "hot pink" (no describing word before the plain one) stay colours."""
+    kinds = [overlaps(w.span(), describing) for w in words[:-1]]
+    plain = [i for i, d in enumerate(kinds) if not d]
+    return bool(plain) and any(kinds[: plain[0]])
 
 
 def request_phrase(text: str) -> str | None:

@@ -38,3 +38,13 @@ def test_a_pro_form_has_no_request_phrase_and_a_bare_colour_is_its_own() -> None
     assert request_phrase("the salmon one") is None
     assert request_phrase("something in black") is None
     assert request_phrase("in black") == "black"  # already in the search text: the guard reuses its vector
+
+
+def test_a_colour_word_after_a_described_noun_ends_a_compound_noun() -> None:
+    # "mint" and "chocolate" describe "ice", so "cream" is the end of "ice cream", not a colour.
+    head = requested_head("mint chocolate ice cream", [], [(0, 4), (5, 14), (19, 24)])
+    assert head is not None and head.word == "cream" and head.phrase == "mint chocolate ice cream"
+
+
+def test_a_colour_after_a_plain_adjective_stays_a_colour() -> None:
+    assert requested_head("bright red", [], [(7, 10)]) is None

@@ -396,6 +396,11 @@ def test_a_colour_word_used_as_a_noun_is_not_a_filter(rules: RulesExtractor) -> 
     assert turn.filters.color is None and turn.query == "fresh salmon fillets"
 
 
+def test_colour_words_inside_a_compound_noun_are_not_filters(rules: RulesExtractor) -> None:
+    turn = say(rules, "mint chocolate ice cream")
+    assert turn.filters.color is None and turn.query == "mint chocolate ice cream"
+
+
 def test_a_colour_word_before_a_store_type_is_a_filter(rules: RulesExtractor) -> None:
     turn = say(rules, "salmon pink dress")
     assert turn.filters.color == "pink" and turn.filters.category == "dresses"
