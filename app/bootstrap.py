@@ -11,6 +11,7 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -102,7 +103,10 @@ def build_catalog(
         feed or demo_feed(batch.products, settings.inventory_seed), batch.products
     )
     encoder = encoder or open_encoder(
-        settings.encoder, settings.var_dir, threads=max(settings.torch_threads, os.cpu_count() or 1)
+        settings.encoder,
+        settings.var_dir,
+        threads=max(settings.torch_threads, os.cpu_count() or 1),
+        shared=Path(settings.encoder_cache_dir) if settings.encoder_cache_dir else None,
     )
     index = open_index(settings)
     try:
@@ -280,7 +284,9 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
     if interleaver is not None:  # its first ranker serves every turn that is not interleaved
         ranker = interleaver.first
     policy = open_policy_search(settings, encoder)
-    query_encoder = CachedEncoder.from_url(encoder, settings.redis_url, settings.embed_cache_ttl_s)
+    query_encoder = CachedEncoder.from_url(
+        encoder, settings.redis_url, settings.embed_cache_ttl_s, write_behind=True
+    )
     pipeline = TurnPipeline(
         extractor=make_extractor(settings, store.brands(), catalog, llm),
         store=state,
