@@ -284,9 +284,7 @@ def open_services(settings: Settings, encoder: BaseEncoder | None = None) -> Ser
     if interleaver is not None:  # its first ranker serves every turn that is not interleaved
         ranker = interleaver.first
     policy = open_policy_search(settings, encoder)
-    query_encoder = CachedEncoder.from_url(
-        encoder, settings.redis_url, settings.embed_cache_ttl_s, write_behind=True
-    )
+    query_encoder = CachedEncoder.from_url(encoder, settings.redis_url, settings.embed_cache_ttl_s)
     pipeline = TurnPipeline(
         extractor=make_extractor(settings, store.brands(), catalog, llm),
         store=state,

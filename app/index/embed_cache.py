@@ -20,18 +20,12 @@ Lookup order: this process's LRU → Redis → compute (and write back to both).
 
 The client is the *synchronous* redis-py client on purpose: ``encode_query`` is called from a
 worker thread (``anyio.to_thread``, see ``app/pipeline/turn.py``), never on the event loop.
-
-``write_behind`` (what the API uses, ``from_url``): a miss no longer waits for its ``SET``. The
-vector goes on a bounded queue, and one writer thread per process sends what is queued in one
-pipelined round trip. A full queue drops the write (it is a cache: the next miss writes it) and a
-Redis error turns the cache off for the cooldown, as for a ``GET``. ``flush`` waits for the queue.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import queue
 import threading
 import time
 from collections import OrderedDict
@@ -85,7 +79,6 @@ class CacheStats:
     redis_hits: int = 0
     misses: int = 0
     errors: int = 0
-    dropped: int = 0  # write-behind SETs dropped because the queue was full
 
     @property
     def lookups(self) -> int:
@@ -98,7 +91,6 @@ class EncoderOptions(TypedDict, total=False):
     local_size: int
     prefix: str
     cooldown_s: float
-    write_behind: bool
 
 
 class CachedEncoder:
@@ -113,8 +105,6 @@ class CachedEncoder:
         local_size: int = 2048,
         prefix: str = DEFAULT_PREFIX,
         cooldown_s: float = 5.0,
-        write_behind: bool = False,
-        queue_size: int = 512,
     ) -> None:
         self.inner = inner
         self.version: str = inner.version
@@ -128,9 +118,6 @@ class CachedEncoder:
         self._local_size = local_size
         self._lock = threading.Lock()
         self._redis_off_until = 0.0
-        self.write_behind = write_behind
-        self._pending: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=queue_size)
-        self._writer: threading.Thread | None = None
 
     @classmethod
     def from_url(
@@ -203,59 +190,11 @@ class CachedEncoder:
         client = self._usable_client()
         if client is None:
             return
-        if self.write_behind:
-            self._queue_set(key, to_bytes(vec))
-            return
         try:
             client.set(key, to_bytes(vec), ex=self.ttl_s)
         except redis.RedisError as exc:
             self._redis_failed(exc)
 
-    def _queue_set(self, key: str, value: bytes) -> None:
-        try:
-            self._pending.put_nowait((key, value))
-        except queue.Full:
-            self.stats.dropped += 1
-            return
-        with self._lock:
-            if self._writer is None:
-                self._writer = threading.Thread(
-                    target=self._write_loop, name="embed-cache-writer", daemon=True
-                )
-                self._writer.start()
-
-    def _write_loop(self) -> None:
-        """The writer thread: every queued SET in one pipelined round trip, until ``close``."""
-        while True:
-            batch = [self._pending.get()]
-            while len(batch) < 64:
-                try:
-                    batch.append(self._pending.get_nowait())
-                except queue.Empty:
-                    break
-            items = [b for b in batch if b is not None]
-            client = self._usable_client()
-            if items and client is not None:
-                try:
-                    pipe = client.pipeline(transaction=False)
-                    for key, value in items:
-                        pipe.set(key, value, ex=self.ttl_s)
-                    pipe.execute()
-                except redis.RedisError as exc:
-                    self._redis_failed(exc)
-            for _ in batch:
-                self._pending.task_done()
-            if len(items) < len(batch):  # close() asked the thread to stop
-                return
-
-    def flush(self) -> None:
-        """Wait until every queued write-behind SET was sent (or dropped after a Redis error)."""
-        if self._writer is not None:
-            self._pending.join()
-
     def close(self) -> None:
-        if self._writer is not None:
-            self._pending.put(None)
-            self._writer.join(timeout=2)
         if self.client is not None:
             self.client.close()

@@ -124,36 +124,3 @@ def test_a_foreign_value_under_the_key_is_recomputed(
 def test_zero_ttl_turns_the_redis_cache_off(encoder: Encoder, redis_url: str) -> None:
     assert CachedEncoder.from_url(encoder, redis_url, ttl_s=0).client is None
     assert CachedEncoder.from_url(encoder, None, ttl_s=600).client is None
-
-
-def test_write_behind_stores_the_miss_once_flushed(
-    encoder: Encoder, client: redis.Redis, prefix: str
-) -> None:
-    cached = CachedEncoder(encoder, client, ttl_s=600, prefix=prefix, write_behind=True)
-    vec = cached.encode_query("linen shirt")
-    cached.flush()
-    stored = client.get(cache_key(encoder.version, "linen shirt", prefix))
-    assert isinstance(stored, bytes)
-    np.testing.assert_array_equal(from_bytes(stored, encoder.dim), vec)
-    assert 0 < client.ttl(cache_key(encoder.version, "linen shirt", prefix)) <= 600
-    cached.close()
-
-
-def test_write_behind_drops_a_write_when_its_queue_is_full(
-    encoder: Encoder, client: redis.Redis, prefix: str
-) -> None:
-    cached = CachedEncoder(encoder, client, ttl_s=600, prefix=prefix, write_behind=True, queue_size=1)
-    cached._pending.put_nowait(("k0", b"x"))  # the one slot taken, before any writer thread runs
-    cached.encode_query("silk tie")
-    assert cached.stats.dropped == 1
-    assert client.get(cache_key(encoder.version, "silk tie", prefix)) is None
-
-
-def test_write_behind_with_redis_down_still_answers_and_cools_down(encoder: Encoder) -> None:
-    dead = redis.Redis(host="127.0.0.1", port=_closed_port(), socket_timeout=0.2, socket_connect_timeout=0.2)
-    cached = CachedEncoder(encoder, dead, ttl_s=600, cooldown_s=60, write_behind=True)
-    vec = cached.encode_query("wool scarf")
-    cached.flush()
-    np.testing.assert_allclose(vec, encoder.encode(["wool scarf"])[0], atol=1e-6)
-    assert cached.stats.errors == 1  # the GET failed; nothing was queued during the cooldown
-    cached.close()
