@@ -11,6 +11,7 @@ import os
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -104,7 +105,10 @@ def build_catalog(
         feed or demo_feed(batch.products, settings.inventory_seed), batch.products
     )
     encoder = encoder or open_encoder(
-        settings.encoder, settings.var_dir, threads=max(settings.torch_threads, os.cpu_count() or 1)
+        settings.encoder,
+        settings.var_dir,
+        threads=max(settings.torch_threads, os.cpu_count() or 1),
+        shared=Path(settings.encoder_cache_dir) if settings.encoder_cache_dir else None,
     )
     index = open_index(settings)
     try:

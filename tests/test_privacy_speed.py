@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from app.privacy import checksum_spans, looks_like_phone, redact, redact_json, redact_with
-from app.privacy.presidio import KINDS, presidio_spans, recognizers
+from app.privacy.presidio import KINDS, _phone_candidate, presidio_spans, recognizers
 from app.privacy.spans import Span
 from evals.pii_bench import shopping_messages
 from evals.pii_set import GENERATORS, TEMPLATES
@@ -41,6 +41,39 @@ def test_redact_with_shortcuts_equals_every_recogniser_on_every_text() -> None:
     assert len(texts) == 4 * 60 + 900
     differ = [t for t in texts if redact(t) != redact_with(t, (every_recogniser, checksum_spans))]
     assert differ == []
+
+
+def reply_texts(n: int = 400, seed: int = 18) -> list[str]:
+    """Reply-shaped texts: product lines with prices, size runs, quantities and order ids, some
+    with a phone number, a card or an IBAN pasted in (the gates must let those through)."""
+    rng = random.Random(seed)
+    names = ["Hero Hoodie", "Jupiter All-Weather Trainer", "Arcadio Gym Short", "Sprite Yoga Strap 10 foot"]
+    pii = [GENERATORS[k](rng).text for k in sorted(GENERATORS) for _ in range(n // 8)]
+    out = []
+    for i in range(n):
+        lines = [
+            f"{rng.choice(names)}, ${rng.randint(5, 400)}.{rng.randint(0, 99):02d}, "
+            f"sizes {' '.join(str(rng.randint(28, 40)) for _ in range(rng.randint(0, 6)))}, "
+            f"{rng.randint(1, 40)} left, order ord_{rng.randrange(16**12):012x}"
+            for _ in range(rng.randint(1, 5))
+        ]
+        if i % 3 == 0:
+            lines.insert(rng.randrange(len(lines) + 1), f"reach us at {rng.choice(pii)}")
+        out.append("\n".join(lines))
+    return out
+
+
+def test_replies_are_redacted_as_by_every_recogniser() -> None:
+    texts = reply_texts()
+    differ = [t for t in texts if redact(t) != redact_with(t, (every_recogniser, checksum_spans))]
+    assert differ == []
+    assert sum(redact(t)[1] != [] for t in texts) >= 100  # the PII pasted into a third of them is found
+
+
+def test_a_reply_of_prices_and_sizes_has_no_phone_candidate_of_seven_digits() -> None:
+    assert not _phone_candidate("Hero Hoodie, $54.00, sizes 32 34, 12 left; Jupiter Tee $29.99", 7)
+    assert _phone_candidate("Hero Hoodie, $54.00; call +1 415 555 0100", 7)
+    assert _phone_candidate("sizes 28 29 30 31", 7)  # a size run is a candidate: the matcher decides
 
 
 def test_the_phone_matcher_is_skipped_only_below_the_callers_digit_count() -> None:

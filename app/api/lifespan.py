@@ -67,6 +67,7 @@ def make_lifespan(
         finally:
             if limiter is not None:
                 await limiter.aclose()
+            await svc.pipeline.commits.flush()  # no queued turn record is left behind
             if drainer is not None:
                 await drainer.stop()
             if own:

@@ -83,6 +83,10 @@ def serve(
         workers=n,
         log_level="info",
         timeout_graceful_shutdown=20,
+        # The supervisor kills a worker that does not answer its ping in time. A worker that is
+        # still importing its model on a busy box missed uvicorn's 5 s and was restarted in a loop
+        # (load test at load average 11: no worker ever came up).
+        timeout_worker_healthcheck=60,
     )
 
 

@@ -18,8 +18,11 @@ from pathlib import Path
 from app.index.encoder_base import ENCODER_VARIANTS, BaseEncoder
 
 
-def open_encoder(variant: str, var_dir: Path, threads: int = 1, cache_size: int = 2048) -> BaseEncoder:
-    """The encoder ``variant`` with ``threads`` intra-op threads, making its artifact if missing."""
+def open_encoder(
+    variant: str, var_dir: Path, threads: int = 1, cache_size: int = 2048, shared: Path | None = None
+) -> BaseEncoder:
+    """The encoder ``variant`` with ``threads`` intra-op threads, making its artifact if missing
+    (copied from ``shared`` when an identical export is kept there, see ``export_onnx``)."""
     if variant == "torch":
         from app.index.embedder import TorchEncoder
 
@@ -27,7 +30,7 @@ def open_encoder(variant: str, var_dir: Path, threads: int = 1, cache_size: int 
     if variant in ("onnx", "onnx-int8"):
         from app.index.onnx_encoder import OnnxEncoder, export_onnx
 
-        return OnnxEncoder(export_onnx(var_dir, variant), threads=threads, cache_size=cache_size)
+        return OnnxEncoder(export_onnx(var_dir, variant, shared), threads=threads, cache_size=cache_size)
     if variant == "static":
         from app.index.static_encoder import StaticEncoder, distill_static
 

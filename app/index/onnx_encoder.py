@@ -110,11 +110,69 @@ def _quantise_int8(src: Path, dest: Path) -> None:
     )
 
 
-def export_onnx(var_dir: Path, variant: str) -> Path:
+def shared_key(variant: str) -> str:
+    """The name of an export in the shared cache: the variant, the weights hash and everything
+    else that makes the graph (artifact schema, opset, the torch and onnxruntime versions). Read
+    from the installed packages' metadata, so finding a cached copy imports neither."""
+    from importlib.metadata import version
+
+    weights = weights_version().split("@")[1]
+    return (
+        f"{variant}-{weights}-s{ARTIFACT_SCHEMA}-op{ONNX_OPSET}"
+        f"-torch{version('torch')}-ort{version('onnxruntime')}"
+    )
+
+
+def _copy_dir(src: Path, dest: Path) -> None:
+    """``src`` copied to ``dest`` so that ``dest`` appears whole or not at all."""
+    tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:6]}"
+    try:
+        shutil.copytree(src, tmp)
+        if dest.exists():  # a half-made directory from a crash without meta.json
+            shutil.rmtree(dest)
+        tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _from_shared(shared: Path, variant: str, target: Path) -> bool:
+    """Copy the shared export of ``variant`` to ``target`` if there is one; whether it was."""
+    src = shared / shared_key(variant)
+    if not (src / META).exists():
+        return False
+    meta = json.loads((src / META).read_text())
+    if meta.get("graph_sha256") != _sha256(src / GRAPH):  # a damaged copy is exported again
+        log.warning("shared encoder export %s does not match its meta.json: ignored", src)
+        return False
+    _copy_dir(src, target)
+    log.info("encoder %s copied from the shared export %s", variant, src)
+    return True
+
+
+def _to_shared(shared: Path, variant: str, target: Path) -> None:
+    """Keep a copy of a fresh export for the next var dir (best effort: a cache)."""
+    dest = shared / shared_key(variant)
+    try:
+        shared.mkdir(parents=True, exist_ok=True)
+        if not (dest / META).exists():
+            _copy_dir(target, dest)
+    except OSError as exc:
+        log.warning("could not keep the encoder export in %s: %s", shared, exc)
+
+
+def export_onnx(var_dir: Path, variant: str, shared: Path | None = None) -> Path:
     """Make the ``variant`` ('onnx' or 'onnx-int8') artifact unless it exists; its directory.
 
     One exporter at a time per ``var_dir`` (file lock); the artifact appears atomically (a
-    temporary directory renamed into place), so a worker never loads half a graph."""
+    temporary directory renamed into place), so a worker never loads half a graph.
+
+    ``shared`` (``CTP_ENCODER_CACHE_DIR``, used by ``ctp build``) is a directory of earlier
+    exports, one per ``shared_key``: a build into a fresh var dir copies the identical export
+    from there (its graph hash checked) instead of loading torch and exporting again, which was
+    a third of a cold int8 ``ctp build`` (docs/performance.md). The copy has the same graph, so
+    the encoder version, and with it every check that ties an index, a calibration or a ranker
+    to its encoder, is unchanged."""
     if variant not in ("onnx", "onnx-int8"):
         raise ValueError(f"not an ONNX variant: {variant!r}")
     target = artifact_dir(var_dir, variant)
@@ -124,6 +182,8 @@ def export_onnx(var_dir: Path, variant: str) -> Path:
     with (target.parent / ".export.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if (target / META).exists():  # another process exported it while we waited
+            return target
+        if shared is not None and _from_shared(shared, variant, target):
             return target
         t0 = time.perf_counter()
         tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:6]}"
@@ -157,6 +217,8 @@ def export_onnx(var_dir: Path, variant: str) -> Path:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         log.info("exported encoder %s to %s in %.1f s", variant, target, time.perf_counter() - t0)
+        if shared is not None:
+            _to_shared(shared, variant, target)
     return target
 
 

@@ -16,6 +16,8 @@ event, and the eval worker's sweep labels turns that never reached the stream.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy import Engine, func, insert, select
 
@@ -40,6 +42,40 @@ def redact_record(record: TurnRecord) -> TurnRecord:
     return record.model_copy(update={"message": message, "reply": reply, **update})
 
 
+def _row(record: TurnRecord) -> dict[str, Any]:
+    """The ``turns`` row of an already redacted record."""
+    return {
+        "turn_id": record.turn_id,
+        "conversation_id": record.conversation_id,
+        "turn_index": record.turn_index,
+        "created_at": record.created_at,
+        "message": record.message,
+        "intent": record.extraction.intent.value,
+        "abstained": record.abstained,
+        "latency_ms": record.latency_ms.get("total", 0.0),
+        "record": record.model_dump(mode="json"),
+        "explore_k": record.explore_k,
+    }
+
+
+def _outcome(write: Callable[[TurnRecord], None], record: TurnRecord) -> Exception | None:
+    try:
+        write(record)
+    except Exception as exc:
+        return exc
+    return None
+
+
+class _Failed:
+    """A publisher that fails with ``exc``: records a failed batch publish turn by turn."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def publish(self, record: TurnRecord) -> None:
+        raise self.exc
+
+
 class TurnLogger:
     def __init__(self, engine: Engine, publisher: TurnPublisher | None = None) -> None:
         self.engine = engine
@@ -49,22 +85,42 @@ class TurnLogger:
     def write(self, record: TurnRecord) -> None:
         record = redact_record(record)
         with self.engine.begin() as conn:
-            conn.execute(
-                insert(turns).values(
-                    turn_id=record.turn_id,
-                    conversation_id=record.conversation_id,
-                    turn_index=record.turn_index,
-                    created_at=record.created_at,
-                    message=record.message,
-                    intent=record.extraction.intent.value,
-                    abstained=record.abstained,
-                    latency_ms=record.latency_ms.get("total", 0.0),
-                    record=record.model_dump(mode="json"),
-                    explore_k=record.explore_k,
-                )
-            )
+            conn.execute(insert(turns), [_row(record)])
         if self.publisher is not None:
             self._publish(self.publisher, record)
+
+    def write_many(self, records: Sequence[TurnRecord]) -> list[Exception | None]:
+        """Write several turns in one transaction (one round trip, one commit); each record's
+        outcome, in order: ``None`` when it is stored (or durably spooled, in a subclass), else
+        the exception ``write`` would have raised for it.
+
+        If the one transaction fails for any reason, nothing of it is stored and every record is
+        written again on its own through ``write``, so a record the database rejects (a duplicate
+        turn) fails alone, and a database outage takes each record down ``write``'s own path (the
+        spool, in ``SpoolingTurnLogger``)."""
+        if len(records) == 1:
+            return [_outcome(self.write, records[0])]
+        redacted = [redact_record(r) for r in records]
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(turns), [_row(r) for r in redacted])
+        except Exception:
+            return [_outcome(self.write, r) for r in records]
+        if self.publisher is not None:
+            self._publish_many(self.publisher, redacted)
+        return [None] * len(records)
+
+    def _publish_many(self, publisher: TurnPublisher, records: list[TurnRecord]) -> None:
+        many = getattr(publisher, "publish_many", None)
+        if many is None:
+            for record in records:
+                self._publish(publisher, record)
+            return
+        try:
+            many(records)
+        except Exception as exc:  # each turn is recorded as not published; the sweep labels them
+            for record in records:
+                self._publish(_Failed(exc), record)
 
     def _publish(self, publisher: TurnPublisher, record: TurnRecord) -> None:
         try:

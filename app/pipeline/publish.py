@@ -39,5 +39,12 @@ class RedisStreamPublisher:
     def publish(self, record: TurnRecord) -> None:
         self.client.xadd(self.stream, stream_fields(record), maxlen=self.maxlen, approximate=True)
 
+    def publish_many(self, records: list[TurnRecord]) -> None:
+        """Every record's entry in one round trip (a pipeline, not a transaction)."""
+        pipe = self.client.pipeline(transaction=False)
+        for record in records:
+            pipe.xadd(self.stream, stream_fields(record), maxlen=self.maxlen, approximate=True)
+        pipe.execute()
+
     def close(self) -> None:
         self.client.close()

@@ -40,6 +40,7 @@ from app.pipeline.extract.base import Extractor
 from app.pipeline.guard import Guard
 from app.pipeline.interleave import Interleaver
 from app.pipeline.log import TurnLogger
+from app.pipeline.log_commit import GroupCommit
 from app.pipeline.order_chat import order_reply, refused_checkout
 from app.pipeline.orders import CheckoutRefused, OrderService
 from app.pipeline.rank import Ranker
@@ -132,6 +133,7 @@ class TurnPipeline:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # simulations move it
     interleaver: Interleaver | None = None  # CTP_INTERLEAVE: team-draft two rankers (its first is ``ranker``)
     explorer: Explorer | None = None  # randomised top-k on a share of turns (issue 16, explore.py)
+    _commits: GroupCommit | None = field(default=None, init=False, repr=False, compare=False)
 
     async def new_conversation_id(self) -> str:
         return "c_" + uuid.uuid4().hex
@@ -494,8 +496,16 @@ class TurnPipeline:
             products=[*draft.search.shown, *draft.action.cart_products],
         )
 
+    @property
+    def commits(self) -> GroupCommit:
+        """The turn log's group commit (``log_commit.py``): turns that finish together share one
+        transaction, and each is answered only once its own row is stored."""
+        if self._commits is None or self._commits.logger is not self.logger:
+            self._commits = GroupCommit(self.logger)
+        return self._commits
+
     async def _log(self, record: TurnRecord) -> None:
         try:
-            await to_thread.run_sync(self.logger.write, record)
+            await self.commits.write(record)
         except Exception as exc:
             raise TurnNotLogged(f"{type(exc).__name__}: {exc}") from exc

@@ -4,6 +4,7 @@ versions, no torch at serving time, and no serving with an artifact built by ano
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from app.index.embedder import Encoder
 from app.index.encoders import EncoderMismatch, check_encoder, open_encoder
-from app.index.onnx_encoder import OnnxEncoder, export_onnx
+from app.index.onnx_encoder import OnnxEncoder, export_onnx, shared_key
 
 TEXTS = ["black running jacket", "stainless steel kitchen pan", "", "a gift for my dad who loves fishing"]
 
@@ -89,3 +90,27 @@ def test_check_encoder_refuses_another_encoder() -> None:
 def test_check_encoder_accepts_same_and_unrecorded() -> None:
     check_encoder("ranker v1", "a@1", "a@1")
     check_encoder("ranker v1", None, "a@1")
+
+
+def test_a_fresh_var_dir_copies_the_shared_export_without_torch(onnx_dirs: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shutil.copytree(export_onnx(onnx_dirs, "onnx-int8"), shared / shared_key("onnx-int8"))
+    probe = (
+        "import sys; from pathlib import Path; from app.index.encoders import open_encoder; "
+        f"e = open_encoder('onnx-int8', Path({str(tmp_path / 'fresh')!r}), shared=Path({str(shared)!r})); "
+        "print(e.version); print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    version, torch_loaded = out.stdout.strip().splitlines()[-2:]
+    assert version == OnnxEncoder(export_onnx(onnx_dirs, "onnx-int8")).version  # the same graph
+    assert torch_loaded == "False"  # nothing was exported
+
+
+def test_a_damaged_shared_export_is_not_used(onnx_dirs: Path, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    key = shared / shared_key("onnx")
+    shutil.copytree(export_onnx(onnx_dirs, "onnx"), key)
+    (key / "model.onnx").write_bytes(b"not a graph")
+    made = export_onnx(tmp_path / "fresh", "onnx", shared)
+    assert OnnxEncoder(made).version == OnnxEncoder(export_onnx(onnx_dirs, "onnx")).version

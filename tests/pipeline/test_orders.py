@@ -216,3 +216,24 @@ def test_ranking_reads_stock_at_most_the_cache_interval_old_and_the_cart_reads_i
     assert service.available_recent([sku]) == {sku: 1}  # within the interval: the cached level
     clock[0] += 2.5
     assert service.available_recent([sku]) == {sku: 0}  # refreshed after it
+
+
+def test_threads_whose_stock_copy_expired_together_read_the_table_once(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = hoodie()
+    stocked(engine, p, {p.variants[0].sku: 3})
+    reads: list[int] = []
+    real = InventoryStore.levels
+
+    def counted(self: InventoryStore) -> dict[str, int]:
+        reads.append(1)
+        return real(self)
+
+    monkeypatch.setattr(InventoryStore, "levels", counted)
+    service = OrderService(engine, "USD", stock_cache_s=60.0)
+    sku = p.variants[0].sku
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: service.available_recent([sku]), range(32)))
+    assert got == [{sku: 3}] * 32
+    assert len(reads) == 1
