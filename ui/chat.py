@@ -140,6 +140,12 @@ def main() -> None:
                 state.conversation_id = None
                 st.query_params.clear()
 
+    # The reply's run writes the token into the URL, but a shopper who types on before that run ends
+    # interrupts it; every later run repairs the link from the token the client already holds.
+    cid = state.conversation_id
+    if cid and cid in client.tokens and st.query_params.get("t") != client.tokens[cid]:
+        st.query_params["c"], st.query_params["t"] = cid, client.tokens[cid]
+
     if notice := state.pop("notice", None):
         kind, text = notice
         (st.success if kind == "success" else st.error)(text)

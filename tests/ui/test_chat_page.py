@@ -53,6 +53,15 @@ def test_a_question_streams_the_reply_and_shows_product_cards(page: AppTest) -> 
     assert page.query_params["c"] == page.session_state.conversation_id
 
 
+def test_a_link_that_lost_its_token_is_repaired_on_the_next_run(page: AppTest) -> None:
+    # A shopper who types on before the reply's run ends interrupts the line that writes the token.
+    page.chat_input[0].set_value("women's jackets under $60").run()
+    cid = page.session_state.conversation_id
+    del page.query_params["t"]
+    page.run()
+    assert page.query_params["t"] == page.session_state.tokens[cid]
+
+
 def test_cards_show_rating_or_no_reviews_and_a_size_choice(page: AppTest) -> None:
     page.chat_input[0].set_value("women's hoodies").run()
     captions = [c.value for c in page.chat_message[1].caption]
