@@ -128,12 +128,18 @@ def _copy_dir(src: Path, dest: Path) -> None:
     tmp = dest.parent / f".{dest.name}.tmp-{uuid.uuid4().hex[:6]}"
     try:
         shutil.copytree(src, tmp)
-        if dest.exists():  # a half-made directory from a crash without meta.json
-            shutil.rmtree(dest)
-        tmp.rename(dest)
+        _swap_in(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _swap_in(tmp: Path, dest: Path) -> None:
+    """Move the finished directory ``tmp`` to ``dest``, replacing a half-made one (a crash before
+    meta.json was written)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    tmp.rename(dest)
 
 
 def _from_shared(shared: Path, variant: str, target: Path) -> bool:
@@ -210,9 +216,7 @@ def export_onnx(var_dir: Path, variant: str, shared: Path | None = None) -> Path
                 "created_at": time.time(),
             }
             (tmp / META).write_text(json.dumps(meta, indent=1))
-            if target.exists():  # a half-made directory from a crash without meta.json
-                shutil.rmtree(target)
-            tmp.rename(target)
+            _swap_in(tmp, target)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

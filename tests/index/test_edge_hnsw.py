@@ -50,13 +50,16 @@ def test_rebuild_records_the_settings(catalog: list[Product], tmp_path: Path) ->
         index.close()
 
 
+def _random_vectors(n: int, seed: int) -> np.ndarray:
+    dense = np.random.default_rng(seed).standard_normal((n, 384)).astype(np.float32)
+    return dense / np.linalg.norm(dense, axis=1, keepdims=True)
+
+
 def test_large_profile_builds_a_quantized_shard_that_finds_the_nearest(
     catalog: list[Product], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(edge, "LARGE_CATALOG", 10)  # exercise the large-catalog path on a small catalog
-    rng = np.random.default_rng(1)
-    dense = rng.standard_normal((len(catalog), 384)).astype(np.float32)
-    dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+    dense = _random_vectors(len(catalog), 1)
     index = EdgeIndex(tmp_path / "products")
     try:
         index.rebuild(catalog, dense, "v1")
@@ -72,9 +75,7 @@ def test_huge_profile_builds_a_shard_whose_filtered_search_finds_the_nearest(
     catalog: list[Product], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(edge, "HUGE_CATALOG", 10)  # the 1M profile, exercised on a small catalog
-    rng = np.random.default_rng(2)
-    dense = rng.standard_normal((len(catalog), 384)).astype(np.float32)
-    dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+    dense = _random_vectors(len(catalog), 2)
     index = EdgeIndex(tmp_path / "products")
     try:
         index.rebuild(catalog, dense, "v1")
