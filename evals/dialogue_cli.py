@@ -22,15 +22,15 @@ def dialogue(
     split: Annotated[
         str,
         typer.Option(
-            help="test (the frozen headline), dev or dev2 (the fresh dev data of the second pass; for tuning)."
+            help="test (the frozen headline), dev, dev2 or dev3 (fresh dev data of the later passes; for tuning)."
         ),
     ] = "test",
-    max_failures: Annotated[int, typer.Option(help="dev/dev2 only: failing turns to list.")] = 0,
+    max_failures: Annotated[int, typer.Option(help="dev splits only: failing turns to list.")] = 0,
 ) -> None:
     """Task success, product-QA accuracy, unsupported claims, policy on topic, named-product
     resolution and relaxation announced on the dialogue golden set."""
-    if split not in ("test", "dev", "dev2"):
-        raise typer.BadParameter("split must be 'test', 'dev' or 'dev2'")
+    if split not in ("test", "dev", "dev2", "dev3"):
+        raise typer.BadParameter("split must be 'test', 'dev', 'dev2' or 'dev3'")
     if split == "test" and max_failures:
         raise typer.BadParameter("failures are listed for the dev splits only: the test split stays blind")
     from app.bootstrap import open_services

@@ -133,6 +133,12 @@ class PolicySearch:
         other = max(topics[1:], key=lambda t: best.get(t, 0.0))
         return other if best.get(other, 0.0) >= first + SWITCH_MARGIN else topics[0]
 
+    def mentions(self, message: str, topic: str) -> bool:
+        """Whether a sentence of ``topic`` uses a content word of ``message`` ("underwear" is in the
+        returns section: "and underwear?" after a returns answer asks about returning underwear)."""
+        asked = stems(message)
+        return any(h.passage.key == topic and asked & stems(h.passage.text) for h in self.hits(message, 64))
+
     def quote(self, message: str, topic: str) -> list[str]:
         """The sentences of ``topic`` that answer ``message`` best, in document order ([] if none)."""
         hits = self.hits(message, 64)

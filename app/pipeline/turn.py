@@ -71,6 +71,9 @@ from app.telemetry.timing import StageTimer
 
 log = logging.getLogger(__name__)
 
+#: Order intents that, with no order in the conversation, are questions about the order policy.
+_ORDER_QUESTIONS = frozenset({Intent.order_status, Intent.cancel_order})
+
 
 class QueryEncoder(Protocol):
     version: str
@@ -177,6 +180,10 @@ class TurnPipeline:
         if self.understander is not None:
             with stage(timer, "understand"):
                 turn = draft.turn = self.understander.understand(draft.message, turn, draft.before)
+        if turn.intent in _ORDER_QUESTIONS and turn.order_ref is None:
+            placed = await to_thread.run_sync(self.orders.for_conversation, draft.before.conversation_id)
+            if not placed:  # "can I cancel my order?" before any order: the store's rule answers it
+                turn = draft.turn = turn.model_copy(update={"intent": Intent.policy, "topic": "order_status"})
         with stage(timer, "remember") as sp:
             state = merge(draft.before, turn)
             record_state(sp, state)

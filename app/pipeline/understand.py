@@ -313,6 +313,15 @@ class Understander:
         sentence (``PolicySearch``). Only for messages that ask about no product: no product type,
         no product named or pointed at. A follow-up in a store-help exchange ("and for sale
         items?") is held to a lower bar and otherwise stays on the exchange's topic."""
+        if (
+            state.topic in TOPICS
+            and _FOLLOW_UP.search(message)
+            and len(message.split()) <= 5
+            and not turn.referenced
+            and self.policy is not None
+            and self.policy.mentions(message, state.topic)
+        ):
+            return state.topic  # "and underwear?" after a returns answer: the section says what holds for it
         if turn.filters.category or turn.referenced or turn.filters.brand or self.names.by_name(message):
             return None
         follow = state.topic is not None and (is_question(message) or bool(_FOLLOW_UP.search(message)))

@@ -105,7 +105,10 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"refnd",
             r"reimburs",
             r"return",
-            r"send (?:it|them|back)",
+            r"send(?:ing)? (?:it|them|back)",
+            # a bought item that does not fit: "I ordered a jacket and it's too small"
+            r"(?:it'?s|its|they'?re|theyre|it is|they are|was|were) (?:a bit |a little |way |much |far )?too "
+            r"(?:small|big|large|tight|loose|short|long)\b",
             r"money back",
             r"exchange",
             r"(?:swap|switch|trade)\w*\b.{0,30}\bfor (?:a |an |the )?(?:different|other|another|new|bigger|smaller|larger)\b",
@@ -215,6 +218,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"between (?:an? )?(?:x{0,2}[sml]|xx?l|small|medium|large|\d\d)\b.{0,15}\band (?:an? )?"
             r"(?:x{0,2}[sml]|xx?l|small|medium|large|\d\d)\b",
             r"measure",
+            r"(?:biggest|largest|smallest|max(?:imum)?|min(?:imum)?) sizes?\b",
+            r"sizes? (?:do|does) (?:you|it|they|your \w+) (?:go|come|run)",
         ),
     ),
     (
@@ -224,6 +229,8 @@ _RULES: list[tuple[str, re.Pattern[str]]] = [
             r"make (?:an |a )?order",
             r"make a purchase",
             r"how (?:do|can) i (?:\w+ )?(?:buy|order|purchase)",
+            r"how (?:does|do) (?:the )?(?:buying|ordering|purchasing|checkout|checking out)\b",
+            r"how to (?:buy|order|purchase)\b",
             r"purchase (?:some|a few|an)? ?items?",
             r"(?:buy\w*|order\w*|purchas\w*|acquire|earn|shop\w*|making|doing)\b.{0,25}"
             r"\b(?:items?|articles?|atticles?|afticles?|products?|purchase|order)\b",
@@ -248,6 +255,8 @@ _RULES.append(
             r"member(?:ship)?s? (?:program|card|discount|price)",
             r"(?:physical|brick|real|actual) (?:store|shop|location)",
             r"(?:store|shop) (?:near|location|in town)",
+            r"(?:a|any|your) (?:store|shop|showroom)s? (?:in|near|around) ",
+            r"try (?:things|it|them|stuff|clothes|\w+) on in (?:a |the |your )?(?:store|shop|person)",
             r"pick ?(?:it )?up in (?:a |the )?(?:store|shop)",
             r"click (?:and|&) collect",
             r"price (?:drop|adjustment|protection)",

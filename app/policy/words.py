@@ -30,7 +30,7 @@ _STOP = wordset(
     that these those what whats which who whom whose when where why how any some all just also too very
     really actually please pls thanks ok okay hi hey hello get got go going want wanna need like know
     not no yes one something anything stuff thing things guys there's it's i'm im i'd i'll don't dont
-    can't cant doesn't doesnt isn't won't didn't back send"""
+    can't cant doesn't doesnt isn't won't didn't back send 2 4 r y ya"""
 )
 
 #: Shopper words → the word the policy document uses for the same thing.
@@ -71,7 +71,23 @@ SHOPPER_WORDS: dict[str, str] = {
     "saturday": "monday friday",
     "sunday": "monday friday",
     "hours": "monday friday",
+    "money": "refund",
+    "wear": "worn",
+    "wearing": "worn",
+    "wore": "worn",
+    "worn": "worn",
+    "monthly": "instalment",
+    "email": "e-mail",
+    "mail": "e-mail",
+    "much": "costs",
+    "price": "costs",
+    "cost": "costs",
+    "fee": "costs",
+    "charge": "costs",
 }
+#: Days the warehouse and the team work or do not: a question about them is one about business days.
+for _day in ("saturday", "saturdays", "sunday", "sundays", "weekend", "weekends"):
+    SHOPPER_WORDS[_day] = "monday friday business"
 
 
 def _stem(word: str) -> str:
@@ -98,6 +114,8 @@ def stems(text: str, thesaurus: bool = False) -> set[str]:
             if part in _STOP or not part:
                 continue
             out.add(_stem(part))
+            if part.startswith("un") and len(part) >= 6:
+                out.add(_stem(part[2:]))  # "unworn" holds "worn", "unwashed" holds "washed"
             if thesaurus and part in SHOPPER_WORDS:
                 out.update(_stem(x) for x in SHOPPER_WORDS[part].split())
     return out

@@ -240,3 +240,12 @@ async def test_a_bare_size_after_a_named_product_is_answered_from_the_inventory(
     assert (sold["intent"], left["intent"]) == ("product_question", "product_question")
     assert sold["reply"].startswith(f"No — the {product.name} is sold out in M. Still available: ")
     assert left["reply"].startswith(f"Yes — the {product.name} is in stock in L: ")
+
+
+async def test_asking_to_cancel_before_any_order_is_answered_with_the_cancellation_rule(
+    client: httpx.AsyncClient,
+) -> None:
+    cid, _ = await start(client)
+    answer = await say(client, cid, "cancel my order please")
+    assert answer["intent"] == "policy"
+    assert "cancelled or changed until they ship" in answer["reply"]

@@ -69,3 +69,12 @@ def test_of_several_cued_topics_the_first_stands_unless_another_is_clearly_neare
 ) -> None:
     assert search.nearest_of("will I have to pay customs fees on top?", ["shipping", "payment"]) == "shipping"
     assert search.nearest_of("can i pay when it arrives, like cash", ["shipping", "payment"]) == "payment"
+
+
+def test_a_question_about_wearing_an_item_quotes_the_unworn_rule(search: PolicySearch) -> None:
+    quoted = search.quote("can I send it back once I've worn it out", "returns")
+    assert quoted[0].startswith("You can return any unworn item")
+
+
+def test_a_question_for_the_email_quotes_the_address(search: PolicySearch) -> None:
+    assert search.quote("what's your email", "contact")[0].startswith("Our customer service team")

@@ -85,3 +85,20 @@ def test_asking_for_help_alone_keeps_the_greeting(understander: Understander) ->
         read(understander, "can you help me?", ShoppingTurn(intent=Intent.smalltalk)).intent
         is Intent.smalltalk
     )
+
+
+def test_a_follow_up_naming_a_type_the_section_mentions_stays_on_the_topic(
+    understander: Understander,
+) -> None:
+    state = FRESH.model_copy(update={"topic": "returns", "last_intent": Intent.policy})
+    swimwear = ShoppingTurn(intent=Intent.search, filters=Filters(category="swimwear"))
+    turn = read(understander, "and swimwear?", swimwear, state)
+    assert (turn.intent, turn.topic) == (Intent.policy, "returns")
+
+
+def test_a_follow_up_naming_a_type_the_section_does_not_mention_is_a_search(
+    understander: Understander,
+) -> None:
+    state = FRESH.model_copy(update={"topic": "returns", "last_intent": Intent.policy})
+    jackets = ShoppingTurn(intent=Intent.search, filters=Filters(category="jackets"))
+    assert read(understander, "and jackets?", jackets, state).intent is Intent.search

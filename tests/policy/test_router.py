@@ -94,3 +94,17 @@ def test_routes_lists_every_matching_topic_in_priority_order() -> None:
 
 def test_chatting_with_someone_is_a_contact_question() -> None:
     assert route("how to chat with someone?") == "contact"
+
+
+@pytest.mark.parametrize(
+    ("message", "topic"),
+    [
+        ("I got these boots and they're way too big", "returns"),
+        ("who pays for sending them back", "returns"),
+        ("what's the largest size your trousers come in", "sizing"),
+        ("how does ordering work", "ordering"),
+        ("any shop near Boston I can visit", NOT_COVERED),
+    ],
+)
+def test_store_questions_in_other_words_get_their_topic(message: str, topic: str) -> None:
+    assert route(message) == topic

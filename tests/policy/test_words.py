@@ -32,3 +32,15 @@ def test_a_word_near_two_known_words_is_left_alone() -> None:
 
 def test_a_misspelt_cue_word_is_restored_though_the_policy_does_not_use_it() -> None:
     assert correct("I'm waiting for a reimubrsement", lexicon([])) == "I'm waiting for a reimbursement"
+
+
+def test_a_negated_word_also_holds_the_word_it_negates() -> None:
+    assert stems("unworn") == {"unwor", "worn"}
+
+
+def test_a_number_written_for_a_word_is_no_content() -> None:
+    assert stems("ship 2 uk") == {"ship", "uk"}
+
+
+def test_a_weekend_day_counts_as_a_question_about_business_days() -> None:
+    assert "busin" in stems("saturdays", thesaurus=True)
