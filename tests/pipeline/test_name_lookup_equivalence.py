@@ -121,3 +121,14 @@ def test_the_policy_words_one_edit_away_are_those_of_the_scan() -> None:
     scanned = [{k for k in known if abs(len(k) - len(w)) <= 1 and osa(w, k) == 1} for w in corpus]
     assert [index.near(w) for w in corpus] == scanned
     assert correct("how do I retrun this", known) == "how do I return this"
+
+
+def test_the_misspelling_memo_starts_over_when_full(
+    indexes: tuple[NameIndex, ScanningNames], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, scan = indexes
+    monkeypatch.setattr("app.pipeline.references.MATCH_MEMO", 3)
+    fast._matches.clear()
+    typos = ["montanna", "heattek", "pulovver", "abominible", "messanger"]
+    assert [fast._match(w) for w in typos] == [scan._match(w) for w in typos]
+    assert len(fast._matches) <= 3
