@@ -1,6 +1,6 @@
 """Store-help words: a shopper's words matched to the policy's (stems, the thesaurus, typos)."""
 
-from app.policy.words import OneEditIndex, correct, lexicon, stems
+from app.policy.words import correct, lexicon, stems
 
 KNOWN = lexicon(["You can return any unworn item within 30 days of delivery for a full refund."])
 
@@ -32,18 +32,3 @@ def test_a_word_near_two_known_words_is_left_alone() -> None:
 
 def test_a_misspelt_cue_word_is_restored_though_the_policy_does_not_use_it() -> None:
     assert correct("I'm waiting for a reimubrsement", lexicon([])) == "I'm waiting for a reimbursement"
-
-
-ONE_EDIT = OneEditIndex(["return", "delivery", "refund", "exchange"])
-
-
-def test_the_one_edit_index_finds_a_word_with_a_letter_left_out_added_changed_or_swapped() -> None:
-    assert [ONE_EDIT.near(w) for w in ("retun", "retuurn", "retorn", "retrun")] == [{"return"}] * 4
-
-
-def test_the_one_edit_index_finds_nothing_two_edits_away_nor_the_word_itself() -> None:
-    assert (ONE_EDIT.near("rteurn"[::-1]), ONE_EDIT.near("rterun"), ONE_EDIT.near("return")) == (
-        set(),
-        set(),
-        set(),
-    )
