@@ -32,7 +32,7 @@ from app.catalog.vocabulary import Vocabulary
 from app.domain.catalog import Product
 from app.domain.turn import ShoppingTurn
 from app.pipeline.extract.word_lists import FILLER, FUNCTION_WORDS, PROTECTED
-from app.policy.words import osa
+from app.policy.words import OneEditIndex
 from app.policy.words import wordset as _wordset
 
 _WORD = re.compile(r"[a-z][a-z'&.-]*[a-z]|[a-z]", re.IGNORECASE)
@@ -68,7 +68,7 @@ class BrandReader:
                     known.update(_words(phrase))
         known.update(w.lower() for w in vocabulary.sizes)
         self._known = frozenset(known | _AUDIENCE | _EVALUATIVE)
-        self._long = frozenset(w for w in self._known if len(w) >= 4)
+        self._long = OneEditIndex(w for w in self._known if len(w) >= 4)
 
     def unmatched(self, message: str, turn: ShoppingTurn) -> str | None:
         """The brand-like modifier of the product the message asks for, as the shopper wrote it
@@ -95,4 +95,4 @@ class BrandReader:
 
     def _misspelt(self, word: str) -> bool:
         """One edit from a word the store knows ("spors" for "sports"): a typo, not a name."""
-        return len(word) >= 5 and any(abs(len(k) - len(word)) <= 1 and osa(word, k) == 1 for k in self._long)
+        return len(word) >= 5 and bool(self._long.near(word))

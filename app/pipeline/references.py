@@ -34,7 +34,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from difflib import SequenceMatcher
 
@@ -45,6 +45,7 @@ from app.pipeline.extract.word_lists import FUNCTION_WORDS
 DISTINCTIVE_DF = 6
 PHRASE_MIN_WORDS = 2
 FUZZY_RATIO = 0.8
+MATCH_MEMO = 50_000  # words remembered by ``NameIndex._match`` before the memo starts over
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _SKU = re.compile(r"\b[a-z0-9]{2,4}-?[a-z]{0,3}[0-9]{2,3}(?:-[a-z0-9]+)*\b", re.IGNORECASE)
 _ORDINALS = {
@@ -127,10 +128,17 @@ class NameIndex:
         self.distinctive = {
             w for w, df in self.df.items() if df <= DISTINCTIVE_DF and w not in self.stop and len(w) >= 3
         } | {w for w in brands if w not in self.stop and len(w) >= 4}
-        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        self._by_initial: dict[str, list[tuple[str, Counter[str]]]] = defaultdict(list)
         for w in self.distinctive:
             if len(w) >= 5:
-                self._by_initial[w[0]].append(w)
+                self._by_initial[w[0]].append((w, Counter(w)))
+        self._matches: dict[str, str | None] = {}
+        self._by_id: dict[str, Product] = {}
+        for p in self.products:
+            self._by_id.setdefault(p.id, p)
+        self._by_brand_category: dict[tuple[str | None, str | None], list[Product]] = defaultdict(list)
+        for p in self.products:
+            self._by_brand_category[(p.brand, p.category)].append(p)
         self.names = {p.id: p.name for p in self.products}
         by_phrase: dict[tuple[str, ...], set[str]] = defaultdict(set)
         for p in self.products:
@@ -179,14 +187,34 @@ class NameIndex:
         return {m for t in words(message) if (m := self._match(t)) is not None}
 
     def _match(self, word: str) -> str | None:
-        """The distinctive name word ``word`` stands for: itself, or a near spelling."""
+        """The distinctive name word ``word`` stands for: itself, or a near spelling. Remembered per
+        word (the index never changes; a full memo is dropped rather than grown)."""
         if word in self.distinctive:
             return word
         if len(word) < 5 or word in self.stop or word in self.df:
             return None
+        try:
+            return self._matches[word]
+        except KeyError:
+            pass
+        best = self._near_spelling(word)
+        if len(self._matches) >= MATCH_MEMO:
+            self._matches.clear()
+        self._matches[word] = best
+        return best
+
+    def _near_spelling(self, word: str) -> str | None:
+        """The distinctive word of the same initial with the highest difflib ratio above
+        ``FUZZY_RATIO`` (the first of equals). A candidate whose letters alone cannot reach the best
+        ratio so far is skipped: twice the letters two words share over their summed length (difflib's
+        ``quick_ratio``) bounds the ratio from above."""
         best, best_ratio = None, FUZZY_RATIO
-        for cand in self._by_initial.get(word[0], ()):
+        letters = Counter(word)
+        for cand, cand_letters in self._by_initial.get(word[0], ()):
             if abs(len(cand) - len(word)) > 2:
+                continue
+            total = len(cand) + len(word)
+            if 2.0 * (letters & cand_letters).total() / total <= best_ratio:
                 continue
             ratio = SequenceMatcher(None, word, cand).ratio()
             if ratio > best_ratio:
@@ -249,14 +277,14 @@ class NameIndex:
         """'is there a sweatshirt version too?': the product of ``category`` from the focus product's
         brand whose name shares the most words with the focus product's name (at least one that is
         not a store word); None when there is none or a tie."""
-        base = next((p for p in self.products if p.id == focus), None)
+        base = self._by_id.get(focus)
         if base is None:
             return None
         own = self.name_words[focus] - self.stop
         scored = [
             (len(self.name_words[p.id] & own), p.id)
-            for p in self.products
-            if p.id != focus and p.category == category and p.brand == base.brand
+            for p in self._by_brand_category.get((base.brand, category), ())
+            if p.id != focus
         ]
         scored = [x for x in scored if x[0] > 0]
         if not scored:

@@ -14,7 +14,9 @@ says "exchange", "American Express", "delivery". Three small tools bring the two
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9$][a-z0-9$'.–-]*[a-z0-9]|[a-z0-9]", re.IGNORECASE)
 
@@ -160,7 +162,36 @@ def correct(text: str, known: frozenset[str], keep: frozenset[str] = frozenset()
         low = w.lower()
         if len(low) < 5 or not low.isalpha() or low in known or low in keep or low in _STOP:
             return w
-        near = {k for k in known if abs(len(k) - len(low)) <= 1 and osa(low, k) == 1}
+        near = one_edit_index(known).near(low)
         return near.pop() if len(near) == 1 else w
 
     return _WORD.sub(fix, text)
+
+
+def _deletions(word: str) -> set[str]:
+    """``word`` and every string one deletion from it."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class OneEditIndex:
+    """The words of a fixed vocabulary one edit (OSA) from a given word, without a scan of the
+    vocabulary: every word is filed under itself and its one-deletion forms, and two words one
+    insertion, deletion, substitution or swap of neighbours apart always share such a form
+    ("retrun" and "return" share "retun"). The candidates that share one are then checked with
+    ``osa``, so the answer is exactly ``{k for k in words if osa(word, k) == 1}``."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._by_form: dict[str, set[str]] = defaultdict(set)
+        for w in words:
+            for form in _deletions(w):
+                self._by_form[form].add(w)
+
+    def near(self, word: str) -> set[str]:
+        candidates = set().union(*(self._by_form.get(f, ()) for f in _deletions(word)))
+        return {k for k in candidates if osa(word, k) == 1}
+
+
+@lru_cache(maxsize=8)
+def one_edit_index(known: frozenset[str]) -> OneEditIndex:
+    """The index of ``known``, built once per vocabulary (a frozenset caches its hash)."""
+    return OneEditIndex(known)
